@@ -1,0 +1,50 @@
+"""The NOF scoring engine: NHS England's NHS Oversight Framework 2025/26 numbers, reproduced from their own CSVs.
+
+Pure pandas, numpy and statsmodels; it never imports Streamlit. One pipeline serves the app, the command line
+(``python -m oversight``) and the tests::
+
+    import oversight as nof
+    data = nof.default_dataset()                 # or nof.read_files([...])
+    result = nof.assess(data)                    # scores, averages, segments, override, ranks
+    ranges = nof.likely_ranges(result, ["Q4 2025/26"])
+"""
+
+from .banding import FixedCuts, PooledQuartiles, QuarterCuts, bracket_cuts, segment
+from .compare import Agreement, compare_tables
+from .formats import league_layout, neutralise_formulas, to_csv
+from .improvement import improvement_plan
+from .insights import hidden_problems, segment_changes
+from .io import Dataset, default_dataset, read_file, read_files, trust_register
+from .model import Assessment, Method, assess, default_banding, published_summary
+from .problems import InputError, Problem, problems_frame
+from .uncertainty import likely_ranges
+
+__all__ = [
+    "Agreement",
+    "Assessment",
+    "Dataset",
+    "FixedCuts",
+    "InputError",
+    "Method",
+    "PooledQuartiles",
+    "Problem",
+    "QuarterCuts",
+    "assess",
+    "bracket_cuts",
+    "compare_tables",
+    "default_banding",
+    "default_dataset",
+    "hidden_problems",
+    "improvement_plan",
+    "league_layout",
+    "likely_ranges",
+    "neutralise_formulas",
+    "problems_frame",
+    "published_summary",
+    "read_file",
+    "read_files",
+    "segment",
+    "segment_changes",
+    "to_csv",
+    "trust_register",
+]

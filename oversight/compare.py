@@ -1,0 +1,61 @@
+"""Two league tables side by side: who moved, and how far the two agree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """How far two league tables of the same trusts agree."""
+
+    trusts: int
+    same_segment: int
+    segment_changes: int
+    rank_changes: int
+    kendall_tau: float  # tau-b of the two rankings (1 = same order)
+    weighted_kappa: float  # Cohen's kappa of the segments, linear weights (1 = same segments)
+
+    def describe(self) -> str:
+        return (f"{self.same_segment} of {self.trusts} trusts keep their segment; {self.rank_changes} change rank. "
+                f"Kendall's tau-b of the ranks {self.kendall_tau:.3f}; weighted kappa of the segments "
+                f"{self.weighted_kappa:.3f} (1 means identical).")
+
+
+def compare_tables(base: pd.DataFrame, other: pd.DataFrame) -> tuple[pd.DataFrame, Agreement]:
+    """Match two assessments' rows of one quarter on trust and trust type; list every trust and what changed.
+
+    Both frames need ``trust_code``, ``trust_name``, ``trust_type``, ``segment``, ``final_segment``, ``rank`` and
+    ``average_score_2dp``. Returns the movers table (``segment_change`` and ``rank_change`` positive = better in
+    ``other``) sorted by the size of the move, and the :class:`Agreement`.
+    """
+    from scipy.stats import kendalltau
+    from statsmodels.stats.inter_rater import cohens_kappa
+
+    cols = ["trust_code", "trust_name", "trust_type", "final_segment", "rank", "average_score_2dp"]
+    merged = base[cols].merge(other[cols].drop(columns=["trust_name"]), on=["trust_code", "trust_type"],
+                              suffixes=("_before", "_after"))
+    merged["segment_change"] = merged["final_segment_before"] - merged["final_segment_after"]
+    merged["rank_change"] = merged["rank_before"] - merged["rank_after"]
+    merged["score_change"] = (merged["average_score_2dp_after"] - merged["average_score_2dp_before"]).round(2)
+    merged = merged.assign(_size=(merged["segment_change"].abs() * 1000 + merged["rank_change"].abs()))
+    merged = merged.sort_values(["_size", "rank_after"], ascending=[False, True]).drop(columns="_size")
+    taus = []
+    for _, group in merged.groupby("trust_type"):
+        if len(group) > 1:
+            tau = kendalltau(group["rank_before"], group["rank_after"]).statistic
+            taus.append((tau if np.isfinite(tau) else 1.0, len(group)))
+    tau = float(np.average([t for t, _ in taus], weights=[n for _, n in taus])) if taus else 1.0
+    table = pd.crosstab(merged["final_segment_before"], merged["final_segment_after"]).reindex(
+        index=range(1, 6), columns=range(1, 6), fill_value=0)
+    if (table.to_numpy().diagonal().sum() == table.to_numpy().sum()):
+        kappa = 1.0
+    else:
+        kappa = float(cohens_kappa(table.to_numpy(), wt="linear").kappa)
+    agreement = Agreement(len(merged), int((merged["segment_change"] == 0).sum()),
+                          int((merged["segment_change"] != 0).sum()), int((merged["rank_change"] != 0).sum()),
+                          tau, kappa)
+    return merged.reset_index(drop=True), agreement

@@ -1,0 +1,77 @@
+"""Tables in NHS England's published layouts, and CSV text that is safe to open in a spreadsheet."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import catalogue as cat
+
+LEAGUE_LAYOUT = [
+    "Quarter", "Region", "Trust_type", "Trust_subtype", "Trust_code", "Trust_name", "Average_score",
+    "Likely_range_of_average_score", "Segment", "Trust_in_financial_deficit", "Rank", "Likely_range_of_rank",
+]  # fmt: skip
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _number(x: float) -> str:
+    """Python's shortest form of a 2-dp number, as NHS England's files write them ('1.2', '1.89')."""
+    return "" if pd.isna(x) else repr(float(round(x, 2)))
+
+
+def _range(lo, hi, whole: bool = False) -> list[str]:
+    fmt = (lambda v: str(int(v))) if whole else _number
+    return ["" if pd.isna(a) or pd.isna(b) else f"{fmt(a)} to {fmt(b)}" for a, b in zip(lo, hi)]
+
+
+def league_layout(table: pd.DataFrame) -> pd.DataFrame:
+    """An AMR league table in NHS England's 12-column layout.
+
+    ``table`` needs the assessment columns (``quarter``, ``region``, ``trust_type``, ``trust_subtype``,
+    ``trust_code``, ``trust_name``, ``average_score_2dp``, ``segment``, ``deficit``, ``rank``) and, optionally,
+    ``score_lo``, ``score_hi``, ``rank_lo``, ``rank_hi``. Rows are ordered by trust type (acute, mental health and
+    community, ambulance), then rank, then trust name.
+    """
+    type_order = {t: i for i, t in enumerate(cat.TRUST_TYPES)}
+    ordered = table.assign(_t=table["trust_type"].map(type_order)).sort_values(
+        ["quarter", "_t", "rank", "trust_name"], kind="stable")
+    get = lambda c: ordered[c] if c in ordered else pd.Series(np.nan, index=ordered.index)  # noqa: E731
+    return pd.DataFrame({
+        "Quarter": ordered["quarter"],
+        "Region": ordered["region"],
+        "Trust_type": ordered["trust_type"],
+        "Trust_subtype": ordered["trust_subtype"],
+        "Trust_code": ordered["trust_code"],
+        "Trust_name": ordered["trust_name"],
+        "Average_score": [_number(x) for x in ordered["average_score_2dp"]],
+        "Likely_range_of_average_score": _range(get("score_lo"), get("score_hi")),
+        "Segment": [f"{float(s):.1f}" for s in ordered["segment"]],
+        "Trust_in_financial_deficit": np.where(ordered["deficit"].astype(bool), "Yes", "No"),
+        "Rank": [f"{float(r):.1f}" for r in ordered["rank"]],
+        "Likely_range_of_rank": _range(get("rank_lo"), get("rank_hi"), whole=True),
+    }).reset_index(drop=True)
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Prefix ``'`` to text cells that a spreadsheet would run as a formula (starting =, +, -, @, tab or CR).
+
+    Numbers are left alone (a negative number is data, not a formula); only text columns are changed.
+    """
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            text = out[col]
+            risky = text.notna() & text.astype(str).str.startswith(_FORMULA_START)
+            if not pd.api.types.is_string_dtype(text):
+                risky &= text.map(lambda v: isinstance(v, str))
+            numeric = pd.to_numeric(text.where(risky), errors="coerce").notna()
+            risky &= ~numeric
+            if risky.any():
+                out[col] = text.astype(object).where(~risky, "'" + text.astype(str))
+    return out
+
+
+def to_csv(frame: pd.DataFrame) -> str:
+    """CSV text with formulas neutralised, for every download and the command line."""
+    return neutralise_formulas(frame).to_csv(index=False, lineterminator="\n")

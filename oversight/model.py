@@ -1,0 +1,167 @@
+"""The assessment pipeline: scores -> average -> segment -> override -> segment 5 -> rank.
+
+:func:`assess` is the one entry point the app, the command line and the tests share.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import catalogue as cat
+from .banding import Banding, PooledQuartiles, QuarterCuts, published_cuts, segment
+from .io import Dataset
+from .ranking import amr_rank, imr_rank
+from .scoring import average_scores, domain_scores, metric_scores
+
+TRUST_COLUMNS = ["quarter", "region", "trust_type", "trust_subtype", "trust_code", "trust_name"]
+
+
+@dataclass(frozen=True)
+class Method:
+    """How to turn scores into segments and ranks. The default reproduces NHS England's 2025/26 method.
+
+    Attributes
+    ----------
+    banding : a banding rule (:mod:`oversight.banding`), or None for the file's own cut points (bracketed from its
+        published segments) falling back to pooled quartiles of the loaded trusts.
+    override : apply the financial override (segment at least 3 for a trust in deficit).
+    rescore : recompute scores from raw values among the loaded trusts instead of using published scores.
+    exclude_metrics, exclude_domains : score IDs (OF1xxx) or domain names left out of the average.
+    domain_weights : ``((domain, weight), ...)``; when given, the average is the weighted mean of domain means.
+    deround : recover unrounded scores from published 2-dp ones where the grid can be identified.
+    """
+
+    banding: Banding | None = None
+    override: bool = True
+    rescore: bool = False
+    exclude_metrics: tuple[str, ...] = ()
+    exclude_domains: tuple[str, ...] = ()
+    domain_weights: tuple[tuple[str, float], ...] = ()
+    deround: bool = True
+
+    def describe(self, banding: Banding | None = None) -> str:
+        rule = banding or self.banding
+        parts = [rule.description if rule is not None else "cut points from the file"]
+        parts.append("financial override on" if self.override else "financial override off")
+        if self.rescore:
+            parts.append("scores recomputed from raw values among the loaded trusts")
+        if self.exclude_metrics:
+            parts.append("without " + ", ".join(cat.metric(m).short for m in self.exclude_metrics))
+        if self.exclude_domains:
+            parts.append("without " + ", ".join(self.exclude_domains))
+        if self.domain_weights:
+            parts.append("domains weighted " + ", ".join(f"{d} x{w:g}" for d, w in self.domain_weights))
+        return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The engine's answer for a dataset and a method.
+
+    trusts : one row per trust and quarter (schema :data:`oversight.schemas.ASSESSMENT`): ``n_metrics``,
+        ``average_score`` (unrounded), ``average_score_2dp``, ``unadjusted_segment``, ``deficit``, ``segment``
+        (after the override, what the league table ranks on), ``rsp``, ``final_segment`` (5 in the Recovery Support
+        Programme), ``rank`` within trust type, and ``source`` ("computed from metric scores" or "league table").
+    scores : one row per trust, quarter and metric (:data:`oversight.scoring.SCORE_COLUMNS` plus ``imr_rank``).
+    domains : domain scores per trust and quarter.
+    cuts : the cut points used, ``{quarter: array([c1, c2, c3])}``.
+    """
+
+    trusts: pd.DataFrame
+    scores: pd.DataFrame
+    domains: pd.DataFrame
+    cuts: dict
+    banding: Banding
+    method: Method = field(default_factory=Method)
+
+    def quarter(self, quarter: str) -> pd.DataFrame:
+        """The league table of one quarter, ordered by trust type and rank."""
+        table = self.trusts[self.trusts["quarter"] == quarter]
+        return table.sort_values(["trust_type", "rank", "trust_name"], kind="stable").reset_index(drop=True)
+
+
+def published_summary(dataset: Dataset) -> pd.DataFrame:
+    """NHS England's own summary per trust and quarter, from the data file's OF5xxx rows and the league tables.
+
+    Columns: trust columns, ``average_score``, ``unadjusted_segment``, ``segment``, ``final_segment``, ``deficit``,
+    ``rsp``, ``rank``, ``score_lo``, ``score_hi``, ``rank_lo``, ``rank_hi`` (NaN where not published).
+    """
+    keys = ["quarter", "trust_code"]
+    m = dataset.metrics
+    summary = m[m["metric_id"].isin(list(cat.SUMMARY_IDS.values()))]
+    wide = summary.pivot_table(index=keys, columns="metric_id", values="value", aggfunc="first")
+    wide = wide.rename(columns={v: k for k, v in cat.SUMMARY_IDS.items()})
+    ranks = summary[summary["metric_id"] == cat.SUMMARY_IDS["adjusted_segment"]].set_index(keys)["rank"]
+    wide["rank"] = ranks
+    info = m.drop_duplicates(keys).set_index(keys)[TRUST_COLUMNS[1:4] + ["trust_name"]]
+    from_data = info.join(wide, how="inner")
+    league = dataset.league.set_index(keys)
+    from_league = league[TRUST_COLUMNS[1:4] + ["trust_name", "average_score", "segment", "deficit", "rank",
+                                               "score_lo", "score_hi", "rank_lo", "rank_hi"]].copy()
+    from_league["deficit"] = from_league["deficit"].astype(float)
+    # A trust not in deficit has the same segment before and after the override.
+    from_league["unadjusted_segment"] = from_league["segment"].where(from_league["deficit"] == 0)
+    combined = from_data.combine_first(from_league) if len(from_data) else from_league
+    columns = ["average_score", "unadjusted_segment", "segment", "final_segment", "deficit", "rsp", "rank",
+               "score_lo", "score_hi", "rank_lo", "rank_hi"]
+    combined = combined.reindex(columns=TRUST_COLUMNS[1:4] + ["trust_name"] + columns)
+    return combined.reset_index()
+
+
+def default_banding(dataset: Dataset) -> Banding:
+    """The file's own cut points, bracketed from its published segments; pooled quartiles when it has none."""
+    cuts = published_cuts(published_summary(dataset))
+    return cuts if cuts is not None else PooledQuartiles()
+
+
+def _flags(dataset: Dataset, index: pd.MultiIndex) -> pd.DataFrame:
+    """Deficit and Recovery Support Programme flags per trust and quarter (read from the data, never derived)."""
+    published = published_summary(dataset).set_index(["quarter", "trust_code"])
+    flags = published[["deficit", "rsp"]].reindex(index)
+    return flags.fillna(0).astype(bool)
+
+
+def assess(dataset: Dataset, method: Method | None = None) -> Assessment:
+    """Score, segment and rank every trust in every quarter of ``dataset``.
+
+    Trusts with metric rows are scored from them; trusts that appear only in a league-table file keep its
+    ``Average_score`` and are re-segmented and re-ranked from it and its deficit flag.
+    """
+    method = method or Method()
+    keys = ["quarter", "trust_code"]
+    scores = metric_scores(dataset.metrics, deround=method.deround, rescored=method.rescore)
+    trusts = average_scores(scores, exclude_metrics=method.exclude_metrics,
+                            exclude_domains=method.exclude_domains, domain_weights=dict(method.domain_weights))
+    trusts["source"] = "computed from metric scores"
+    league = dataset.league
+    league_only = league[~league.set_index(keys).index.isin(trusts.set_index(keys).index)]
+    if len(league_only):
+        extra = league_only[TRUST_COLUMNS].assign(
+            n_metrics=np.nan, average_score=league_only["average_score"],
+            average_score_2dp=league_only["average_score"], source="league table")
+        trusts = pd.concat([trusts, extra], ignore_index=True)
+    banding = method.banding if method.banding is not None else default_banding(dataset)
+    cuts = banding.cuts_for(trusts)
+    trusts["unadjusted_segment"] = 0
+    for quarter, rows in trusts.groupby("quarter"):
+        trusts.loc[rows.index, "unadjusted_segment"] = segment(rows["average_score_2dp"], cuts[quarter])
+    flags = _flags(dataset, pd.MultiIndex.from_frame(trusts[keys]))
+    trusts["deficit"] = flags["deficit"].to_numpy()
+    trusts["segment"] = np.where(trusts["deficit"] & method.override, np.maximum(trusts["unadjusted_segment"], 3),
+                                 trusts["unadjusted_segment"])
+    trusts["rsp"] = flags["rsp"].to_numpy()
+    trusts["final_segment"] = np.where(trusts["rsp"], 5, trusts["segment"])
+    trusts["rank"] = amr_rank(trusts)
+    trusts = trusts.astype({"unadjusted_segment": int, "segment": int, "final_segment": int, "rank": int,
+                            "n_metrics": "Int64"})
+    trusts = trusts.sort_values(["quarter", "trust_type", "rank", "trust_code"], kind="stable").reset_index(drop=True)
+    scores = scores.assign(imr_rank=imr_rank(scores))
+    return Assessment(trusts, scores, domain_scores(scores, dataset.metrics), cuts, banding, method)
+
+
+def quarter_cuts_frame(assessment: Assessment) -> pd.DataFrame:
+    """The cut points used, one row per quarter."""
+    return QuarterCuts(tuple((q, tuple(map(float, c))) for q, c in assessment.cuts.items())).as_frame()

@@ -1,0 +1,67 @@
+"""Problems found in input files, worded for the person who has to fix them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong (``severity="error"``) or worth knowing (``"warning"``) about an input file.
+
+    ``row`` is the spreadsheet row number (the header is row 1), or None when the problem is about the whole file
+    or a whole column.
+    """
+
+    file: str
+    message: str
+    fix: str = ""
+    row: int | None = None
+    column: str | None = None
+    severity: str = "error"
+
+    def where(self) -> str:
+        parts = [self.file]
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column:
+            parts.append(f"column {self.column}")
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        text = f"{self.where()}: {self.message}"
+        return f"{text} Fix: {self.fix}" if self.fix else text
+
+    def as_dict(self) -> dict:
+        return {
+            "severity": self.severity,
+            "file": self.file,
+            "row": self.row,
+            "column": self.column,
+            "problem": self.message,
+            "fix": self.fix,
+        }
+
+
+class InputError(ValueError):
+    """Raised when input cannot be used; ``problems`` lists every error (and any warnings) found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        errors = [p for p in self.problems if p.severity == "error"] or self.problems
+        shown = "\n".join(f"- {p}" for p in errors[:10])
+        more = f"\n- ... and {len(errors) - 10} more" if len(errors) > 10 else ""
+        super().__init__(shown + more)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+
+def problems_frame(problems):
+    """A table of problems (one row each) for display and download."""
+    import pandas as pd
+
+    columns = ["severity", "file", "row", "column", "problem", "fix"]
+    frame = pd.DataFrame([p.as_dict() for p in problems], columns=columns)
+    return frame.astype({"row": "Int64"})

@@ -1,0 +1,177 @@
+"""Likely ranges ("confidence intervals") of average score and rank (nof-method.md section 2).
+
+NHS England's likely ranges are a percentile bootstrap of each trust's own metric scores: resample the trust's n
+scores with replacement, average, re-segment with the quarter's fixed cut points, re-apply the financial override and
+re-rank the whole peer group, many times; report the 2.5th and 97.5th percentiles. ``docs/likely-ranges.md`` shows
+how this reproduces their published Q4 2025/26 ranges and which variants fit worse.
+
+Two things are computed here:
+
+* **score ranges**: by default exactly. Scores are published to 2 dp, so a trust's resampled average is a sum of n
+  draws from a distribution on the 0.01 grid; its whole distribution is the n-fold convolution of that distribution,
+  computed for every trust at once with one FFT. The percentiles are then those of infinitely many replicates, with
+  no Monte Carlo noise. ``score_method="replicates"`` takes them from the replicates instead.
+* **rank ranges**: from seeded replicates, vectorised over trusts and replicates (replicates are drawn in chunks to
+  bound memory; there is no loop per trust or per replicate).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+DEFAULT_REPLICATES = 5000
+DEFAULT_SEED = 2025
+LEVEL = 0.95
+_CHUNK_CELLS = 4_000_000  # draws held in memory at once (about 32 MB of float64)
+
+
+def _score_matrix(scores: pd.DataFrame, trusts: pd.DataFrame, weights: dict | None):
+    """Per trust: its counted scores in hundredths (padded), their weights and how many there are."""
+    counted = scores[scores["counted"]]
+    order = {code: i for i, code in enumerate(trusts["trust_code"])}
+    counted = counted[counted["trust_code"].isin(order)]
+    pos = counted.groupby("trust_code").cumcount().to_numpy(dtype=np.int64)
+    row = counted["trust_code"].map(order).to_numpy(dtype=np.int64)
+    n = np.bincount(row, minlength=len(trusts))
+    width = max(int(n.max()) if len(n) else 1, 1)
+    values = np.zeros((len(trusts), width), dtype=np.int64)
+    values[row, pos] = np.floor(counted["score"].to_numpy() * 100 + 0.5 + 1e-9).astype(np.int64)
+    w = np.zeros((len(trusts), width))
+    if weights:
+        per_domain = counted.groupby(["trust_code", "domain"])["score"].transform("size").to_numpy()
+        w[row, pos] = counted["domain"].map(weights).fillna(0.0).to_numpy() / per_domain
+    else:
+        w[row, pos] = 1.0
+    return values, w, n
+
+
+def exact_average_distribution(values: np.ndarray, n: np.ndarray):
+    """Exact bootstrap distribution of each trust's average score.
+
+    ``values`` holds each trust's scores in hundredths (row ``i`` uses its first ``n[i]`` entries). Returns
+    ``(pmf, offset)``: ``pmf[i, k]`` is the probability that trust ``i``'s resampled scores sum to
+    ``offset[i] + k`` hundredths.
+    """
+    trusts, width = values.shape
+    base = np.where(n > 0, values.min(axis=1, initial=10**6, where=np.arange(width) < n[:, None]), 0)
+    span = int(np.max((values.max(axis=1) - base))) + 1 if trusts else 1
+    single = np.zeros((trusts, span))
+    cols = values - base[:, None]
+    valid = np.arange(width)[None, :] < n[:, None]
+    np.add.at(single, (np.nonzero(valid)[0], cols[valid]), 1.0)
+    single /= np.maximum(n, 1)[:, None]
+    length = int((span - 1) * max(int(n.max()), 1) + 1)
+    size = 1 << (length - 1).bit_length()
+    spectrum = np.fft.rfft(single, size, axis=1) ** n[:, None]
+    pmf = np.clip(np.fft.irfft(spectrum, size, axis=1)[:, :length], 0, None)
+    pmf /= pmf.sum(axis=1, keepdims=True)
+    return pmf, base * n
+
+
+def _exact_score_bounds(values, n, level):
+    pmf, offset = exact_average_distribution(values, n)
+    cdf = np.cumsum(pmf, axis=1)
+    tail = (1 - level) / 2
+    lo = np.argmax(cdf >= tail - 1e-9, axis=1)
+    hi = np.argmax(cdf >= 1 - tail - 1e-9, axis=1)
+    denom = 100 * np.maximum(n, 1)
+    return (lo + offset) / denom, (hi + offset) / denom
+
+
+def _replicate_ranks(values, w, n, fixed, deficit, type_idx, cuts, override, replicates, rng):
+    """Average score and rank within type of every trust in every replicate: arrays (replicates, trusts)."""
+    trusts, width = values.shape
+    type_offset = np.array([(type_idx < t).sum() for t in type_idx])
+    valid = np.arange(width)[None, :] < n[:, None]
+    cuts100 = np.round(np.asarray(cuts, float) * 100, 6)
+    chunk = max(1, _CHUNK_CELLS // max(trusts * width, 1))
+    averages = np.empty((replicates, trusts), dtype=np.float64)
+    ranks = np.empty((replicates, trusts), dtype=np.int32)
+    for start in range(0, replicates, chunk):
+        b = min(chunk, replicates - start)
+        picks = (rng.random((b, trusts, width)) * n[None, :, None]).astype(np.int64)
+        picks = np.minimum(picks, np.maximum(n - 1, 0)[None, :, None])
+        drawn = np.take_along_axis(np.broadcast_to(values, (b, trusts, width)), picks, axis=2)
+        weight = np.take_along_axis(np.broadcast_to(w, (b, trusts, width)), picks, axis=2) * valid
+        avg100 = (drawn * weight).sum(axis=2) / np.maximum(weight.sum(axis=2), 1e-12)
+        avg100 = np.where(fixed[None, :], values[:, 0][None, :], avg100)
+        rounded = np.floor(avg100 + 0.5 + 1e-6).astype(np.int64)  # average to 2 dp, in hundredths
+        seg = 1 + (rounded[:, :, None] > cuts100[None, None, :]).sum(axis=2)
+        if override:
+            seg = np.where(deficit[None, :], np.maximum(seg, 3), seg)
+        key = (type_idx[None, :] * 10 + seg) * 1000 + rounded + np.arange(b)[:, None] * 10**6
+        flat = np.sort(key, axis=None)
+        pos = np.searchsorted(flat, key, side="left") - np.arange(b)[:, None] * trusts
+        averages[start : start + b] = avg100 / 100
+        ranks[start : start + b] = pos - type_offset[None, :] + 1
+    return averages, ranks
+
+
+def likely_ranges(assessment, quarters=None, *, replicates: int = DEFAULT_REPLICATES, seed: int = DEFAULT_SEED,
+                  score_method: str = "exact", level: float = LEVEL, percentile_method: str = "linear") -> pd.DataFrame:
+    """Likely ranges of average score and rank for every trust in the given quarters (default: all).
+
+    Parameters
+    ----------
+    assessment : :class:`oversight.model.Assessment`
+    replicates, seed : bootstrap replicates and the seed of numpy's default generator (same seed, same ranges).
+    score_method : ``"exact"`` (default; the limit of infinitely many replicates) or ``"replicates"``.
+    level : coverage of the range (0.95 gives the 2.5th and 97.5th percentiles).
+    percentile_method : numpy's percentile method for the replicate percentiles.
+
+    Returns
+    -------
+    DataFrame, one row per trust and quarter: ``quarter``, ``trust_code``, ``score_lo``, ``score_hi`` (2 dp),
+    ``rank_lo``, ``rank_hi`` (whole ranks), ``segment_lo``, ``segment_hi`` (the segments the score range spans,
+    before the override), ``p_worse_segment`` (share of replicates in a worse segment than the trust's own) and
+    ``range_method``. Trusts known only from a league table keep their average fixed (no metric scores to resample)
+    and get no score range.
+    """
+    trusts_all = assessment.trusts
+    quarters = quarters or sorted(trusts_all["quarter"].unique())
+    weights = dict(assessment.method.domain_weights) or None
+    exclude = assessment.scores["metric_id"].isin(assessment.method.exclude_metrics) | \
+        assessment.scores["domain"].isin(assessment.method.exclude_domains)
+    scores = assessment.scores[~exclude]
+    out = []
+    rng = np.random.default_rng(seed)
+    tail = (1 - level) / 2 * 100
+    for quarter in quarters:
+        trusts = trusts_all[trusts_all["quarter"] == quarter].reset_index(drop=True)
+        values, w, n = _score_matrix(scores[scores["quarter"] == quarter], trusts, weights)
+        fixed = n == 0
+        values[fixed, 0] = np.floor(trusts.loc[fixed, "average_score_2dp"].to_numpy() * 100 + 0.5).astype(np.int64)
+        n_eff = np.where(fixed, 1, n)
+        w[fixed, 0] = 1.0
+        types = {t: i for i, t in enumerate(sorted(trusts["trust_type"].unique()))}
+        type_idx = trusts["trust_type"].map(types).to_numpy()
+        cuts = assessment.cuts[quarter]
+        averages, ranks = _replicate_ranks(values, w, n_eff, fixed, trusts["deficit"].to_numpy(bool), type_idx,
+                                           cuts, assessment.method.override, replicates, rng)
+        exact = score_method == "exact" and not weights
+        if exact:
+            lo, hi = _exact_score_bounds(values, n_eff, level)
+        else:
+            lo, hi = np.percentile(averages, [tail, 100 - tail], axis=0, method=percentile_method)
+        from .scoring import round_half_up
+
+        score_lo, score_hi = round_half_up(lo), round_half_up(hi)
+        rank_lo, rank_hi = np.percentile(ranks, [tail, 100 - tail], axis=0, method=percentile_method)
+        own = trusts["unadjusted_segment"].to_numpy()
+        replicate_segment = 1 + (round_half_up(averages)[:, :, None] > np.asarray(cuts)[None, None, :]).sum(axis=2)
+        frame = pd.DataFrame({
+            "quarter": quarter,
+            "trust_code": trusts["trust_code"],
+            "score_lo": np.where(fixed, np.nan, score_lo),
+            "score_hi": np.where(fixed, np.nan, score_hi),
+            "rank_lo": np.floor(rank_lo + 0.5).astype(int),
+            "rank_hi": np.floor(rank_hi + 0.5).astype(int),
+            "segment_lo": np.where(fixed, own, 1 + np.searchsorted(cuts, score_lo, side="left")),
+            "segment_hi": np.where(fixed, own, 1 + np.searchsorted(cuts, score_hi, side="left")),
+            "p_worse_segment": np.where(fixed, np.nan, (replicate_segment > own[None, :]).mean(axis=0)),
+            "range_method": (f"score: {'exact bootstrap distribution' if exact else f'{replicates:,} replicates'}; "
+                             f"rank: {replicates:,} replicates, seed {seed}"),
+        })
+        out.append(frame)
+    return pd.concat(out, ignore_index=True)
