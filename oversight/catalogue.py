@@ -38,7 +38,7 @@ DOMAINS = (
 
 # Metric-ID families (nof-method.md section 3).
 SUMMARY_IDS = {
-    "adjusted_segment": "OF5000",
+    "segment": "OF5000",  # adjusted segment (after the financial override)
     "average_score": "OF5002",
     "unadjusted_segment": "OF5003",
     "deficit": "OF5004",

@@ -94,7 +94,7 @@ def published_summary(dataset: Dataset) -> pd.DataFrame:
     summary = m[m["metric_id"].isin(list(cat.SUMMARY_IDS.values()))]
     wide = summary.pivot_table(index=keys, columns="metric_id", values="value", aggfunc="first")
     wide = wide.rename(columns={v: k for k, v in cat.SUMMARY_IDS.items()})
-    ranks = summary[summary["metric_id"] == cat.SUMMARY_IDS["adjusted_segment"]].set_index(keys)["rank"]
+    ranks = summary[summary["metric_id"] == cat.SUMMARY_IDS["segment"]].set_index(keys)["rank"]
     wide["rank"] = ranks
     info = m.drop_duplicates(keys).set_index(keys)[TRUST_COLUMNS[1:4] + ["trust_name"]]
     from_data = info.join(wide, how="inner")

@@ -38,8 +38,11 @@ def continuous_score(values: pd.Series, higher_is_better: bool, floor: float | N
 
 
 def finance_band(values: pd.Series, metric_id: str) -> pd.Series:
-    """Discrete finance score 1 to 4 of OF0079 or OF0081 (percent of income) from :data:`FINANCE_BANDS`."""
-    first, second, third = cat.FINANCE_BANDS[metric_id]
+    """Discrete finance score 1 to 4 of OF0079 or OF0081 (percent of income) from :data:`FINANCE_BANDS`.
+
+    ``metric_id`` may be the raw ID (OF0079) or the score ID (OF1079).
+    """
+    first, second, third = cat.FINANCE_BANDS[cat.score_id(metric_id)]
     score = np.select([values >= first, values >= second, values >= third], [1.0, 2.0, 3.0], 4.0)
     return pd.Series(np.where(values.isna(), np.nan, score), index=values.index)
 
