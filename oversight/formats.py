@@ -60,15 +60,15 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """
     out = frame.copy()
     for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            text = out[col]
-            risky = text.notna() & text.astype(str).str.startswith(_FORMULA_START)
-            if not pd.api.types.is_string_dtype(text):
-                risky &= text.map(lambda v: isinstance(v, str))
-            numeric = pd.to_numeric(text.where(risky), errors="coerce").notna()
-            risky &= ~numeric
-            if risky.any():
-                out[col] = text.astype(object).where(~risky, "'" + text.astype(str))
+        if not (out[col].dtype == object or pd.api.types.is_string_dtype(out[col])):
+            continue
+        text = out[col].astype(object)
+        is_text = text.map(lambda v: isinstance(v, str))
+        first = text.where(is_text, "").str[:1]
+        risky = first.isin(_FORMULA_START)
+        if risky.any():
+            risky &= pd.to_numeric(text.where(risky), errors="coerce").isna()
+            out[col] = text.where(~risky, "'" + text.where(risky, "").astype(str))
     return out
 
 

@@ -312,7 +312,8 @@ def _assign_quarter(name: str, frame: pd.DataFrame, problems: list[Problem], fal
                                     "Reporting_date.", "Add a Quarter column such as 'Q1 2025/26' or pass --quarter.",
                                     column="Quarter"))
         return pd.Series(fallback, index=frame.index, dtype=object)
-    quarters = frame["quarter"].map(lambda q: cat.normalise_quarter(q) or q)
+    labels = {q: cat.normalise_quarter(q) or q for q in frame["quarter"].unique()}
+    quarters = frame["quarter"].map(labels)
     blank = quarters == ""
     if blank.any():
         problems.append(Problem(name, f"{int(blank.sum())} rows have no quarter.",
@@ -325,7 +326,8 @@ def _infer_quarter(frame: pd.DataFrame) -> str | None:
     """A Q1-style file without a Quarter column: the quarter most rows' Reporting_date names."""
     if "reporting_date" not in frame:
         return None
-    labels = frame["reporting_date"].map(cat.normalise_quarter).dropna()
+    labels = frame["reporting_date"].map({d: cat.normalise_quarter(d) for d in frame["reporting_date"].unique()})
+    labels = labels.dropna()
     return labels.mode().iloc[0] if len(labels) else None
 
 
@@ -517,7 +519,7 @@ def _read_template(name: str, raw: pd.DataFrame, quarter: str | None) -> tuple[p
 
 def summarise(name: str, kind: str, frame: pd.DataFrame) -> FileSummary:
     """What a file read by :func:`read_file` holds."""
-    return FileSummary(name, kind, len(frame), tuple(cat.quarter_order(frame["quarter"])),
+    return FileSummary(name, kind, len(frame), tuple(cat.quarter_order(frame["quarter"].unique())),
                        tuple(t for t in cat.TRUST_TYPES if t in set(frame["trust_type"])),
                        frame["trust_code"].nunique())
 
@@ -525,8 +527,15 @@ def summarise(name: str, kind: str, frame: pd.DataFrame) -> FileSummary:
 _READERS = {"data": _read_data, "league": _read_league, "template": _read_template}
 
 
-def read_file(name: str, data: bytes, quarter: str | None = None) -> tuple[str, pd.DataFrame, list[Problem]]:
-    """Read one file's bytes; returns (kind, tidy frame, warnings) or raises InputError."""
+def read_file(name: str, data: bytes, quarter: str | None = None, *, validate: bool = True
+              ) -> tuple[str, pd.DataFrame, list[Problem]]:
+    """Read one file's bytes; returns (kind, tidy frame, warnings) or raises InputError.
+
+    ``quarter`` labels a file that has no Quarter column (otherwise it is read from Reporting_date). ``validate``
+    also checks the result against the pandera schema (:mod:`oversight.schemas`). The reader's own checks already
+    refuse everything the schema would (the fuzz tests hold it to that), so the command line skips the schema to
+    stay quick; the app and ``python -m oversight validate`` keep it.
+    """
     raw, warnings = _table(name, data)
     if len(raw) == 0:
         raise InputError([Problem(name, "the file has a header row but no data rows.",
@@ -542,13 +551,14 @@ def read_file(name: str, data: bytes, quarter: str | None = None) -> tuple[str, 
     problems = warnings + problems
     if any(p.severity == "error" for p in problems):
         raise InputError(problems)
-    from .schemas import validate_frame
+    if validate:
+        from .schemas import validate_frame
 
-    frame = validate_frame(kind, frame, name)
+        frame = validate_frame(kind, frame, name)
     return kind, frame, problems
 
 
-def read_files(files, quarter: str | None = None) -> Dataset:
+def read_files(files, quarter: str | None = None, *, validate: bool = True) -> Dataset:
     """Read several files (``(name, bytes)`` pairs or paths) into one national :class:`Dataset`.
 
     Files of different trust types combine; the same trust, metric and quarter in two files with different values
@@ -558,7 +568,7 @@ def read_files(files, quarter: str | None = None) -> Dataset:
     for item in files:
         name, data = (Path(item).name, Path(item).read_bytes()) if isinstance(item, (str, Path)) else item
         try:
-            kind, frame, problems = read_file(name, data, quarter)
+            kind, frame, problems = read_file(name, data, quarter, validate=validate)
         except InputError as err:
             errors += err.problems
             continue
@@ -574,10 +584,18 @@ def read_files(files, quarter: str | None = None) -> Dataset:
     return Dataset(metric_frame, league_frame, tuple(summaries), tuple(warnings))
 
 
+_NUMERIC = {"value", "median", "lower_quartile", "upper_quartile", "rank", "average_score", "score_lo", "score_hi",
+            "segment", "rank_lo", "rank_hi"}
+
+
+def empty_frame(columns) -> pd.DataFrame:
+    """An empty frame with the given columns typed as the readers type them (for a dataset without a kind)."""
+    dtypes = {c: float for c in _NUMERIC} | {"row": "int64", "deficit": bool}
+    return pd.DataFrame({c: pd.Series(dtype=dtypes.get(c, "str")) for c in columns})
+
+
 def _combine(frames, columns, keys, values, problems) -> pd.DataFrame:
     if not frames:
-        from .schemas import empty_frame
-
         return empty_frame(columns)
     combined = pd.concat(frames, ignore_index=True)
     if len(frames) > 1:

@@ -111,17 +111,13 @@ def published_summary(dataset: Dataset) -> pd.DataFrame:
     return combined.reset_index()
 
 
-def default_banding(dataset: Dataset) -> Banding:
-    """The file's own cut points, bracketed from its published segments; pooled quartiles when it has none."""
-    cuts = published_cuts(published_summary(dataset))
+def default_banding(dataset: Dataset, published: pd.DataFrame | None = None) -> Banding:
+    """The file's own cut points, bracketed from its published segments; pooled quartiles when it has none.
+
+    ``published`` is :func:`published_summary` of ``dataset`` if already at hand.
+    """
+    cuts = published_cuts(published if published is not None else published_summary(dataset))
     return cuts if cuts is not None else PooledQuartiles()
-
-
-def _flags(dataset: Dataset, index: pd.MultiIndex) -> pd.DataFrame:
-    """Deficit and Recovery Support Programme flags per trust and quarter (read from the data, never derived)."""
-    published = published_summary(dataset).set_index(["quarter", "trust_code"])
-    flags = published[["deficit", "rsp"]].reindex(index)
-    return flags.fillna(0).astype(bool)
 
 
 def assess(dataset: Dataset, method: Method | None = None) -> Assessment:
@@ -143,12 +139,15 @@ def assess(dataset: Dataset, method: Method | None = None) -> Assessment:
             n_metrics=np.nan, average_score=league_only["average_score"],
             average_score_2dp=league_only["average_score"], source="league table")
         trusts = pd.concat([trusts, extra], ignore_index=True)
-    banding = method.banding if method.banding is not None else default_banding(dataset)
+    published = published_summary(dataset)
+    banding = method.banding if method.banding is not None else default_banding(dataset, published)
     cuts = banding.cuts_for(trusts)
     trusts["unadjusted_segment"] = 0
     for quarter, rows in trusts.groupby("quarter"):
         trusts.loc[rows.index, "unadjusted_segment"] = segment(rows["average_score_2dp"], cuts[quarter])
-    flags = _flags(dataset, pd.MultiIndex.from_frame(trusts[keys]))
+    # Deficit and Recovery Support Programme flags are read from the data, never derived.
+    flags = published.set_index(keys)[["deficit", "rsp"]].reindex(pd.MultiIndex.from_frame(trusts[keys]))
+    flags = flags.fillna(0).astype(bool)
     trusts["deficit"] = flags["deficit"].to_numpy()
     trusts["segment"] = np.where(trusts["deficit"] & method.override, np.maximum(trusts["unadjusted_segment"], 3),
                                  trusts["unadjusted_segment"])

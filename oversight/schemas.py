@@ -113,10 +113,3 @@ def validate_frame(kind: str, frame: pd.DataFrame, name: str) -> pd.DataFrame:
             problems.append(Problem(name, f"failed the check '{case['check']}' with {case['failure_case']!r}.",
                                     "Correct that cell.", row=row, column=column))
         raise InputError(problems) from None
-
-
-def empty_frame(columns) -> pd.DataFrame:
-    """An empty frame with the given columns, typed as the schemas type them (for a dataset without a kind)."""
-    dtypes = {**{c: col.dtype.type for c, col in METRICS.columns.items()},
-              **{c: col.dtype.type for c, col in LEAGUE.columns.items()}}
-    return pd.DataFrame({c: pd.Series(dtype=dtypes.get(c, object)) for c in columns})

@@ -117,15 +117,23 @@ def _recombine_finance(scores: pd.DataFrame, refresh: bool = False) -> pd.DataFr
 # ----------------------------------------------------------------------------------------------------------------
 # Recovering the unrounded scores behind the published 2-dp ones
 
-_LATTICE = np.round(np.arange(100, 401) / 100, 2)
+_LATTICE = np.round(np.arange(100, 401) / 100, 2)  # every 2-dp score from 1.00 to 4.00
+_MAX_GROUP = 400
 
 
-def _on_grid(values: np.ndarray, n: int) -> np.ndarray:
-    k = (values - 1) * (n - 1) / 3
-    return np.abs(np.round(k) - k) * 3 / (n - 1) <= 0.005 + 1e-9
+def _on_grid(values: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """``[i, j]``: is ``values[j]`` within 2-dp rounding of the score grid of a group of ``sizes[i]``?"""
+    steps = (sizes[:, None] - 1) / 3
+    k = (values[None, :] - 1) * steps
+    return np.abs(np.round(k) - k) / steps <= 0.005 + 1e-9
 
 
-def comparison_group_size(published: np.ndarray, at_least: int, at_most: int = 400) -> int | None:
+_SIZES = np.arange(2, _MAX_GROUP)
+#: Chance that a random 2-dp score lies within rounding of each group size's grid.
+_CHANCE_FIT = _on_grid(_LATTICE, _SIZES).mean(axis=1)
+
+
+def comparison_group_size(published: np.ndarray, at_least: int) -> int | None:
     """The size N of the comparison group a set of published 2-dp continuous scores was ranked in, if it can be told.
 
     Every continuous score is ``1 + 3 (r - 1) / (N - 1)`` for a whole rank ``r``, so the unrounded scores lie on a
@@ -139,26 +147,28 @@ def comparison_group_size(published: np.ndarray, at_least: int, at_most: int = 4
     inner = values[(values > 1) & (values < 4)]
     if len(inner) == 0:
         return None
-    for n in range(max(at_least, 2), at_most):
-        if _on_grid(values, n).all() and _on_grid(_LATTICE, n).mean() ** len(inner) < 1e-6:
-            return n
-    return None
+    usable = (_SIZES >= at_least) & (_CHANCE_FIT ** len(inner) < 1e-6)
+    fits = usable & _on_grid(values, _SIZES).all(axis=1)
+    return int(_SIZES[np.argmax(fits)]) if fits.any() else None
 
 
 def recover_unrounded(scores: pd.DataFrame) -> pd.DataFrame:
     """Replace published 2-dp continuous scores by the exact grid value they were rounded from, metric by metric and
     quarter by quarter, wherever :func:`comparison_group_size` identifies the grid. Elsewhere the score is left as
     published. This is what lets the average score be reproduced to 2 dp (see docs/method.md)."""
+    published = scores["score_source"] == "published"
+    continuous = scores["metric_id"].map({m: cat.metric(m).kind == "continuous" for m in scores["metric_id"].unique()})
+    candidates = scores[published & continuous.astype(bool)]
+    sizes = candidates.groupby(["quarter", "metric_id"])["score"].transform(
+        lambda s: comparison_group_size(s.to_numpy(float), at_least=len(s)) or 0)
+    known = sizes[sizes > 0]
+    if known.empty:
+        return scores
     out = scores.copy()
-    published = out["score_source"] == "published"
-    continuous = out["metric_id"].map(lambda m: cat.metric(m).kind == "continuous")
-    for _, rows in out[published & continuous].groupby(["quarter", "metric_id"]):
-        n = comparison_group_size(rows["score"].to_numpy(float), at_least=len(rows))
-        if n is None:
-            continue
-        exact = 1 + 3 * np.round((rows["score"] - 1) * (n - 1) / 3) / (n - 1)
-        out.loc[rows.index, "score"] = exact
-        out.loc[rows.index, "score_source"] = f"published, unrounded on its group's grid (N = {n})"
+    step = (known - 1) / 3
+    out.loc[known.index, "score"] = 1 + np.round((out.loc[known.index, "score"] - 1) * step) / step
+    out.loc[known.index, "score_source"] = "published, unrounded on its group's grid (N = " + \
+        known.astype(int).astype(str) + ")"
     return out
 
 

@@ -80,10 +80,20 @@ def _exact_score_bounds(values, n, level):
 
 
 def _replicate_ranks(values, w, n, fixed, deficit, type_idx, cuts, override, replicates, rng):
-    """Average score and rank within type of every trust in every replicate: arrays (replicates, trusts)."""
+    """Average score and rank within type of every trust in every replicate: arrays (replicates, trusts).
+
+    Each trust's scores sit in a row of ``values`` (hundredths) followed by a zero pad; a draw beyond a trust's own
+    ``n`` scores picks the pad, so one flat gather and one sum give every resampled total.
+    """
     trusts, width = values.shape
+    weighted = not np.all(w[np.arange(width)[None, :] < n[:, None]] == 1)
+    padded = np.zeros((trusts, width + 1))
+    padded[:, :width] = np.where(np.arange(width)[None, :] < n[:, None], values, 0)
+    padded_w = np.zeros((trusts, width + 1))
+    padded_w[:, :width] = w
+    row_start = (np.arange(trusts) * (width + 1))[None, :, None]
+    valid = np.arange(width)[None, None, :] < n[None, :, None]
     type_offset = np.array([(type_idx < t).sum() for t in type_idx])
-    valid = np.arange(width)[None, :] < n[:, None]
     cuts100 = np.round(np.asarray(cuts, float) * 100, 6)
     chunk = max(1, _CHUNK_CELLS // max(trusts * width, 1))
     averages = np.empty((replicates, trusts), dtype=np.float64)
@@ -91,18 +101,20 @@ def _replicate_ranks(values, w, n, fixed, deficit, type_idx, cuts, override, rep
     for start in range(0, replicates, chunk):
         b = min(chunk, replicates - start)
         picks = (rng.random((b, trusts, width)) * n[None, :, None]).astype(np.int64)
-        picks = np.minimum(picks, np.maximum(n - 1, 0)[None, :, None])
-        drawn = np.take_along_axis(np.broadcast_to(values, (b, trusts, width)), picks, axis=2)
-        weight = np.take_along_axis(np.broadcast_to(w, (b, trusts, width)), picks, axis=2) * valid
-        avg100 = (drawn * weight).sum(axis=2) / np.maximum(weight.sum(axis=2), 1e-12)
+        flat = np.where(valid, picks, width) + row_start
+        if weighted:
+            weight = padded_w.ravel()[flat]
+            avg100 = (padded.ravel()[flat] * weight).sum(axis=2) / np.maximum(weight.sum(axis=2), 1e-12)
+        else:
+            avg100 = padded.ravel()[flat].sum(axis=2) / np.maximum(n, 1)[None, :]
         avg100 = np.where(fixed[None, :], values[:, 0][None, :], avg100)
         rounded = np.floor(avg100 + 0.5 + 1e-6).astype(np.int64)  # average to 2 dp, in hundredths
-        seg = 1 + (rounded[:, :, None] > cuts100[None, None, :]).sum(axis=2)
+        seg = 1 + np.searchsorted(cuts100, rounded, side="left")
         if override:
             seg = np.where(deficit[None, :], np.maximum(seg, 3), seg)
         key = (type_idx[None, :] * 10 + seg) * 1000 + rounded + np.arange(b)[:, None] * 10**6
-        flat = np.sort(key, axis=None)
-        pos = np.searchsorted(flat, key, side="left") - np.arange(b)[:, None] * trusts
+        ordered = np.sort(key, axis=None)
+        pos = np.searchsorted(ordered, key, side="left") - np.arange(b)[:, None] * trusts
         averages[start : start + b] = avg100 / 100
         ranks[start : start + b] = pos - type_offset[None, :] + 1
     return averages, ranks

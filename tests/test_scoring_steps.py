@@ -1,0 +1,190 @@
+"""Table-driven unit tests, one step of the method at a time (nof-method.md section 1)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import oversight as nof
+from oversight import banding, ranking, scoring
+from oversight.scoring import round_half_up
+
+
+@pytest.mark.parametrize(
+    "values, higher, floor, expected",
+    [
+        ([10, 20, 30], True, None, [4.0, 2.5, 1.0]),
+        ([10, 20, 30], False, None, [1.0, 2.5, 4.0]),
+        ([10, 10, 30], False, None, [1.0, 1.0, 4.0]),  # ties share the best rank
+        ([5, 10, 10, 30], True, None, [4.0, 2.0, 2.0, 1.0]),
+        ([80, 75, 60], True, 70.0, [1.0, 2.5, 4.0]),  # below the UCR 70 % floor scores 4
+        ([42.0], True, None, [1.0]),  # a group of one
+        ([1.0, np.nan, 3.0], False, None, [1.0, np.nan, 4.0]),
+    ],
+)
+def test_continuous_score(values, higher, floor, expected):
+    got = scoring.continuous_score(pd.Series(values, dtype=float), higher, floor)
+    np.testing.assert_allclose(got.to_numpy(), expected)
+
+
+@pytest.mark.parametrize(
+    "metric, values, expected",
+    [
+        ("OF0079", [0.0, 2.39, -0.2, -0.99, -1.0, -1.12, -1.96, -2.0, -2.52], [1, 1, 2, 2, 2, 3, 3, 3, 4]),
+        ("OF1081", [0.0, -0.01, -0.48, -0.5, -0.53, -0.8, -1.0, -1.06, -7.43], [1, 2, 2, 2, 3, 3, 3, 4, 4]),
+    ],
+)
+def test_finance_bands(metric, values, expected):
+    got = scoring.finance_band(pd.Series(values), metric)
+    assert got.tolist() == expected
+
+
+@pytest.mark.parametrize(
+    "plan, variance, combined",
+    [(1, 1, 1), (1, 2, 1), (1, 3, 2), (1, 4, 3), (2, 1, 2), (2, 3, 4), (3, 4, 4), (4, 1, 2)],
+)
+def test_combined_finance(plan, variance, combined):
+    assert scoring.combined_finance(pd.Series([plan]), pd.Series([variance])).iloc[0] == combined
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [(2.675, 2.68), (2.665, 2.67), (1.005, 1.01), (2.9049999, 2.90), (2.905, 2.91), (3.0, 3.0), (1.234, 1.23)],
+)
+def test_round_half_up(value, expected):
+    assert round_half_up(value) == expected
+
+
+@pytest.mark.parametrize(
+    "score, cuts, expected",
+    [
+        (1.53, (2.065, 2.3, 2.585), 1),
+        (2.065, (2.065, 2.3, 2.585), 1),  # on the cut point: the better side
+        (2.07, (2.065, 2.3, 2.585), 2),
+        (2.30, (2.065, 2.3, 2.585), 2),
+        (2.31, (2.065, 2.3, 2.585), 3),
+        (3.34, (2.065, 2.3, 2.585), 4),
+    ],
+)
+def test_segment(score, cuts, expected):
+    assert banding.segment([score], cuts)[0] == expected
+
+
+@pytest.mark.parametrize(
+    "averages, segments, cuts, misplaced",
+    [
+        ([1.5, 2.0, 2.1, 2.4, 2.5, 2.9, 3.0, 3.3], [1, 1, 2, 2, 3, 3, 4, 4], (2.05, 2.45, 2.95), 0),
+        ([1.5, 2.1, 2.0, 2.5], [1, 1, 2, 2], (1.505, 2.505, 2.505), 1),  # overlapping: fewest misplaced; empty 3, 4
+    ],
+)
+def test_bracket_cuts(averages, segments, cuts, misplaced):
+    got, wrong = banding.bracket_cuts(pd.Series(averages), pd.Series(segments))
+    assert got == pytest.approx(cuts)
+    assert wrong == misplaced
+
+
+def test_pooled_quartiles_and_fixed_cuts():
+    frame = pd.DataFrame({"quarter": ["Q1 2025/26"] * 5, "average_score_2dp": [1.0, 2.0, 3.0, 4.0, 5.0]})
+    assert list(nof.PooledQuartiles().cuts_for(frame)["Q1 2025/26"]) == [2.0, 3.0, 4.0]
+    assert list(nof.FixedCuts((2.0, 2.5, 3.0)).cuts_for(frame)["Q1 2025/26"]) == [2.0, 2.5, 3.0]
+    per_quarter = nof.QuarterCuts((("Q1 2025/26", (1.5, 2.5, 3.5)),))
+    assert list(per_quarter.cuts_for(frame)["Q1 2025/26"]) == [1.5, 2.5, 3.5]
+    other = frame.assign(quarter="Q2 2025/26")
+    assert list(per_quarter.cuts_for(other)["Q2 2025/26"]) == [2.0, 3.0, 4.0]  # falls back to quartiles
+
+
+@pytest.mark.parametrize(
+    "segments, scores, expected",
+    [
+        ([1, 1, 1, 1], [1.5, 1.6, 1.6, 1.7], [1, 2, 2, 4]),  # ties share the best rank
+        ([3, 1, 2], [1.2, 2.0, 1.9], [3, 1, 2]),  # segment first: a deficit trust with a good score ranks below
+        ([2, 2], [2.1, 2.1], [1, 1]),
+    ],
+)
+def test_amr_rank(segments, scores, expected):
+    frame = pd.DataFrame({"quarter": "Q", "trust_type": "T", "segment": segments, "average_score_2dp": scores})
+    assert ranking.amr_rank(frame).tolist() == expected
+
+
+def test_amr_rank_within_each_trust_type():
+    frame = pd.DataFrame({"quarter": "Q", "trust_type": ["A", "B", "A", "B"], "segment": [1, 1, 2, 1],
+                          "average_score_2dp": [1.5, 1.4, 1.0, 1.6]})
+    assert ranking.amr_rank(frame).tolist() == [1, 1, 2, 2]
+
+
+def _scores(rows):
+    frame = pd.DataFrame(rows, columns=["trust_code", "metric_id", "domain", "score", "counted"])
+    return frame.assign(quarter="Q", region="", trust_type="Mental health and community trust", trust_subtype="",
+                        trust_name=frame["trust_code"])
+
+
+def test_average_is_plain_mean_of_counted_scores():
+    scores = _scores([
+        ("A", "OF1061", "Patient safety", 1.0, True),
+        ("A", "OF1084", "People and workforce", 2.0, True),
+        ("A", "OF1080", "Finance and productivity", 4.0, True),
+        ("A", "OF1079", "Finance and productivity", 1.0, False),  # feeds OF1080 only
+    ])
+    out = scoring.average_scores(scores)
+    assert out.loc[0, "n_metrics"] == 3
+    assert out.loc[0, "average_score"] == pytest.approx(7 / 3)
+    assert out.loc[0, "average_score_2dp"] == 2.33
+
+
+def test_average_without_a_metric_or_domain_and_with_weights():
+    scores = _scores([
+        ("A", "OF1061", "Patient safety", 1.0, True),
+        ("A", "OF1016", "Patient safety", 2.0, True),
+        ("A", "OF1084", "People and workforce", 4.0, True),
+    ])
+    assert scoring.average_scores(scores, exclude_metrics=["OF1084"]).loc[0, "average_score"] == 1.5
+    assert scoring.average_scores(scores, exclude_domains=["Patient safety"]).loc[0, "average_score"] == 4.0
+    weighted = scoring.average_scores(scores, domain_weights={"Patient safety": 1, "People and workforce": 1})
+    assert weighted.loc[0, "average_score"] == pytest.approx((1.5 + 4.0) / 2)
+
+
+def test_rescore_from_raw_values_matches_published_within_type(real_dataset):
+    """Staff-survey scores rank within the 61 trusts, so rescoring them from raw values is almost exact; their
+    raw values are published rounded to 2 dp, so a few unrounded ties are lost."""
+    scores = scoring.metric_scores(real_dataset.metrics[real_dataset.metrics["quarter"] == "Q4 2025/26"])
+    rescored = scoring.rescore(scores)
+    for metric in ["OF1061", "OF1084"]:
+        a = scores[scores["metric_id"] == metric].set_index("trust_code")["score_published"]
+        b = rescored[rescored["metric_id"] == metric].set_index("trust_code")["score"].round(2)
+        assert (a == b.reindex(a.index)).mean() > 0.7
+        assert (a - b.reindex(a.index)).abs().max() < 0.2
+
+
+def test_rescored_method_changes_cross_type_metrics(real_dataset):
+    official = nof.assess(real_dataset)
+    rescored = nof.assess(real_dataset, nof.Method(rescore=True))
+    a = official.scores.query("quarter == 'Q4 2025/26' and metric_id == 'OF1082'").set_index("trust_code")["score"]
+    b = rescored.scores.query("quarter == 'Q4 2025/26' and metric_id == 'OF1082'").set_index("trust_code")["score"]
+    # Within 61 trusts instead of all 205 the best and worst stay the best and worst, the middle spreads out.
+    assert a.idxmin() == b.idxmin() and a.idxmax() == b.idxmax()
+    assert not np.allclose(a, b.reindex(a.index))
+    assert set(rescored.scores["score_source"]) >= {"rescored from raw values"}
+
+
+def test_override_off_and_other_banding(real_dataset):
+    q = "Q4 2025/26"
+    off = nof.assess(real_dataset, nof.Method(override=False)).quarter(q)
+    assert (off["segment"] == off["unadjusted_segment"]).all()
+    fixed = nof.assess(real_dataset, nof.Method(banding=nof.FixedCuts((1.0, 1.0, 1.0)))).quarter(q)
+    assert set(fixed["unadjusted_segment"]) == {4}
+    quartiles = nof.assess(real_dataset, nof.Method(banding=nof.PooledQuartiles())).quarter(q)
+    counts = quartiles["unadjusted_segment"].value_counts()
+    assert counts.min() >= 13 and counts.max() <= 18  # quartiles of 61 trusts
+
+
+def test_imr_rank_agrees_with_published_within_type_rank(real_assessment):
+    s = real_assessment.scores.dropna(subset=["type_rank"])
+    s = s[s["metric_id"] != "OF1081"]
+    agree = (s["imr_rank"] == s["type_rank"]).mean()
+    assert agree > 0.95, agree
+
+
+def test_recover_unrounded_leaves_unidentifiable_scores_alone():
+    frame = pd.DataFrame({"quarter": "Q", "metric_id": "OF1061", "score": [1.0, 4.0], "score_source": "published"})
+    assert scoring.recover_unrounded(frame)["score"].tolist() == [1.0, 4.0]
