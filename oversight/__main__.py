@@ -41,7 +41,7 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _read(paths):
+def _read(paths, quarter=None):
     from pathlib import Path
 
     from .io import read_files
@@ -50,7 +50,9 @@ def _read(paths):
     missing = [p for p in paths if not Path(p).is_file()]
     if missing:
         raise InputError([Problem(p, "no such file.", "Check the path.") for p in missing])
-    return read_files(paths, validate=False)
+    from .catalogue import normalise_quarter
+
+    return read_files(paths, quarter and (normalise_quarter(quarter) or quarter), validate=False)
 
 
 def _pick_quarter(dataset, quarter):
@@ -71,7 +73,7 @@ def _league(args) -> int:
     from .model import Method, assess
     from .uncertainty import DEFAULT_REPLICATES, DEFAULT_SEED, likely_ranges
 
-    dataset = _read(args.files)
+    dataset = _read(args.files, args.quarter)
     quarter = _pick_quarter(dataset, args.quarter)
     method = Method()
     if args.cuts:
@@ -119,7 +121,7 @@ def _imr(args) -> int:
     if not metric[:3] in ("OF0", "OF1") or len(metric) != 6:
         return _fail(f"--metric '{args.metric}' is not a metric ID such as OF0082 or OF1082.")
     score_id = "OF1" + metric[3:]
-    dataset = _read(args.files)
+    dataset = _read(args.files, args.quarter)
     quarter = _pick_quarter(dataset, args.quarter)
     scores = assess(dataset).scores
     rows = scores[(scores["metric_id"] == score_id) & (scores["quarter"] == quarter)]

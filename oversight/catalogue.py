@@ -170,3 +170,17 @@ def metric(metric_id: str) -> Metric:
 def canonical_trust_type(text: str) -> str | None:
     """Canonical NOF peer-group name for any spelling NHS England has used, or None."""
     return TRUST_TYPE_ALIASES.get(str(text).strip().lower())
+
+
+def comparison_group_text(metric_id: str) -> str:
+    """In words: which providers a metric's continuous score is ranked among."""
+    info = metric(metric_id)
+    if info.kind == "finance":
+        return "fixed thresholds of percent of income (no ranking)"
+    if info.kind == "score":
+        return "published as a score only"
+    if info.group == "type":
+        return "ranked within the trust's own type"
+    if info.group == "all":
+        return "ranked among every provider that reports it, of every type"
+    return "ranked among " + " and ".join(t.lower() + "s" for t in info.group)

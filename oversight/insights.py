@@ -91,3 +91,155 @@ def segment_changes(assessment, ranges: pd.DataFrame | None = None) -> pd.DataFr
             pair["score_lo"].notna()
         out["rank_outside_range"] = ~pair["rank"].between(pair["rank_lo"], pair["rank_hi"]) & pair["rank_lo"].notna()
     return out.sort_values(["quarter", "trust_type", "rank_after"]).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Tables the pages show
+
+RAG_RULE = ("RAG is our rule, not NHS England's (their files have none): Green for a metric score of 1.75 or better "
+            "(the best quarter of the 1-4 scale), Red for 3.25 or worse (the worst quarter), Amber between.")
+
+
+def rag(scores: pd.Series) -> pd.Series:
+    """Green / Amber / Red from metric scores (see :data:`RAG_RULE`)."""
+    return pd.Series(np.select([scores <= 1.75, scores >= 3.25], ["Green", "Red"], "Amber"), index=scores.index)
+
+
+def national_average(assessment, quarter: str, trust_type: str | None = None) -> tuple[float, int]:
+    """All counted metric scores of all loaded trusts (of one type, if given) divided by their number, as NHS
+    England computes its national average score; returns (average, number of scores)."""
+    s = assessment.scores
+    s = s[(s["quarter"] == quarter) & s["counted"]]
+    if trust_type:
+        s = s[s["trust_type"] == trust_type]
+    return (float(s["score"].mean()) if len(s) else float("nan")), len(s)
+
+
+def segment_counts(trusts: pd.DataFrame) -> pd.DataFrame:
+    """Trusts per final segment 1 to 5 (0 where none)."""
+    counts = trusts["final_segment"].value_counts().reindex(range(1, 6), fill_value=0)
+    return pd.DataFrame({"segment": counts.index, "trusts": counts.to_numpy()})
+
+
+def metric_table(assessment, quarter: str, trust_type: str, metric_id: str) -> pd.DataFrame:
+    """One metric across a peer group (the IMR): value, units, reporting date, score, rank within type, peer
+    median and quartiles of the raw value (NHS England's where published, else of the loaded trusts) and RAG."""
+    s = assessment.scores
+    rows = s[(s["quarter"] == quarter) & (s["trust_type"] == trust_type) & (s["metric_id"] == metric_id)].copy()
+    quantiles = rows["value"].quantile([0.25, 0.5, 0.75]) if rows["value"].notna().any() else pd.Series(
+        np.nan, index=[0.25, 0.5, 0.75])
+    rows["peer_lower_quartile"] = rows["peer_lower_quartile"].fillna(quantiles[0.25])
+    rows["peer_median"] = rows["peer_median"].fillna(quantiles[0.5])
+    rows["peer_upper_quartile"] = rows["peer_upper_quartile"].fillna(quantiles[0.75])
+    rows["rag"] = rag(rows["score"])
+    return rows.sort_values(["imr_rank", "trust_name"]).reset_index(drop=True)
+
+
+def metric_spread(assessment, quarter: str, trust_code: str) -> pd.DataFrame:
+    """For a trust's metrics: its value against the peer minimum, quartiles and maximum (raw values within its
+    type, or scores where a metric has no raw value), and each placed on a 0-1 axis where 1 is the best peer.
+
+    Columns: ``metric_id``, ``metric_name``, ``domain``, ``units``, ``value``, ``score``, ``rag``, ``peer_min``,
+    ``peer_lq``, ``peer_median``, ``peer_uq``, ``peer_max``, ``n_peers``, ``pos_*`` for each of min, lq, median, uq,
+    max and value, and ``basis`` ("raw value" or "score").
+    """
+    from . import catalogue as cat
+
+    s = assessment.scores[(assessment.scores["quarter"] == quarter) & assessment.scores["counted"]]
+    own = s[s["trust_code"] == trust_code]
+    if own.empty:
+        return pd.DataFrame()
+    peers = s[s["trust_type"] == own["trust_type"].iloc[0]]
+    rows = []
+    for metric in own.itertuples():
+        group = peers[peers["metric_id"] == metric.metric_id]
+        raw = group["value"].notna().all() and pd.notna(metric.value)
+        field = "value" if raw else "score"
+        values = group[field]
+        higher = cat.metric(metric.metric_id).higher_is_better if raw else False
+        stats = {"peer_min": values.min(), "peer_lq": values.quantile(0.25), "peer_median": values.median(),
+                 "peer_uq": values.quantile(0.75), "peer_max": values.max()}
+        lo, hi = stats["peer_min"], stats["peer_max"]
+        span = (hi - lo) or 1.0
+
+        def pos(v, lo=lo, span=span, higher=higher):
+            x = (v - lo) / span
+            return x if higher else 1 - x
+
+        mine = getattr(metric, field)
+        row = {"metric_id": metric.metric_id, "metric_name": metric.metric_name, "domain": metric.domain,
+               "units": metric.units if raw else "score", "value": mine, "score": metric.score,
+               "n_peers": len(values), "basis": "raw value" if raw else "score", **stats}
+        for name in ["min", "lq", "median", "uq", "max"]:
+            row[f"pos_{name}"] = pos(stats[f"peer_{name}"])
+        row["pos_value"] = pos(mine)
+        # Orient every bar from worst (left) to best (right).
+        if not higher:
+            row["pos_min"], row["pos_max"] = row["pos_max"], row["pos_min"]
+            row["pos_lq"], row["pos_uq"] = row["pos_uq"], row["pos_lq"]
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    out["rag"] = rag(out["score"])
+    return out.sort_values(["domain", "metric_name"]).reset_index(drop=True)
+
+
+def trust_caveats(assessment, register: pd.DataFrame, quarter: str, trust_code: str) -> list[str]:
+    """NHS England's caveats as they apply to one trust: reporting dates, mergers or closures recorded in the ODS
+    trust list, the financial override and the Recovery Support Programme, few metrics."""
+    notes = []
+    s = assessment.scores
+    own = s[(s["quarter"] == quarter) & (s["trust_code"] == trust_code) & s["counted"]]
+    dates = sorted(d for d in own["reporting_date"].unique() if d)
+    if len(dates) > 1:
+        notes.append(f"Its metrics cover different periods ({'; '.join(dates)}): compare like with like.")
+    entry = register[register["ods_code"] == trust_code]
+    if len(entry) and pd.notna(entry["close_date"].iloc[0]):
+        notes.append(f"The ODS trust list records this trust closing on {entry['close_date'].iloc[0]:%d %B %Y}, "
+                     "usually a merger: later figures belong to the successor organisation.")
+    t = assessment.trusts
+    row = t[(t["quarter"] == quarter) & (t["trust_code"] == trust_code)]
+    if len(row):
+        r = row.iloc[0]
+        if r["deficit"] and r["segment"] != r["unadjusted_segment"]:
+            notes.append(f"In financial deficit: the override moves it from segment {r['unadjusted_segment']} to "
+                         f"{r['segment']}.")
+        if r["rsp"]:
+            notes.append("In the Recovery Support Programme: segment 5 whatever its score.")
+        if pd.notna(r["n_metrics"]) and r["n_metrics"] <= 7:
+            notes.append(f"Scored on only {r['n_metrics']} metrics, so one metric moves its average a lot "
+                         "(its likely range is wide).")
+    return notes
+
+
+def volatility(assessment, ranges: pd.DataFrame) -> pd.DataFrame:
+    """Each trust's segment and rank in every quarter, with each change since the quarter before marked as inside or
+    outside that quarter's likely ranges.
+
+    One row per trust and quarter: the assessment columns, the likely ranges, ``change`` (text such as "segment 3 to
+    2; rank 40 to 22, outside its likely range"), ``score_outside_range``, ``rank_outside_range``, ``cell_label``
+    ("2 · #22") and ``sort_rank`` (the trust's rank in the latest quarter, to order a grid).
+    """
+    changes = segment_changes(assessment, ranges)
+    keys = ["quarter", "trust_code"]
+    out = assessment.trusts.merge(ranges, on=keys, how="left").merge(
+        changes[keys + ["segment_before", "rank_before", "reason", "score_outside_range", "rank_outside_range"]],
+        on=keys, how="left")
+    moved_segment = out["segment_before"].notna() & (out["segment_before"] != out["final_segment"])
+    moved_rank = out["rank_before"].notna() & (out["rank_before"] != out["rank"])
+    outside = out["rank_outside_range"].fillna(False).astype(bool)
+    text = []
+    for seg, rank, ms, mr, seg0, rank0, out_range, reason in zip(
+            out["final_segment"], out["rank"], moved_segment, moved_rank, out["segment_before"], out["rank_before"],
+            outside, out["reason"].fillna("")):
+        parts = []
+        if ms:
+            parts.append(f"segment {seg0:.0f} to {seg}" + (f" ({reason})" if reason else ""))
+        if mr:
+            parts.append(f"rank {rank0:.0f} to {rank}, {'outside' if out_range else 'inside'} its likely range")
+        text.append("; ".join(parts))
+    out["change"] = text
+    out["cell_label"] = [f"{s} · #{r}" for s, r in zip(out["final_segment"], out["rank"])]
+    latest = cat.quarter_order(out["quarter"].unique())[-1]
+    last_rank = out[out["quarter"] == latest].set_index("trust_code")["rank"]
+    out["sort_rank"] = out["trust_code"].map(last_rank).fillna(10**6)
+    return out

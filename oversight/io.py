@@ -13,6 +13,7 @@ one :class:`~oversight.problems.Problem` per fault, naming the file, the row or 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import difflib
 import io
 import re
@@ -155,7 +156,11 @@ def _decode(name: str, data: bytes) -> tuple[str, list[Problem]]:
                                   "Open it in Excel and use File > Save As > 'CSV UTF-8 (comma delimited)'.")])
     warnings = []
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        text = data.decode("utf-16")
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise InputError([Problem(name, "the file starts as UTF-16 text but is damaged or cut short.",
+                                      "Save it again as 'CSV UTF-8' from a spreadsheet.")]) from None
         warnings.append(Problem(name, "the file is UTF-16 text; it was read as such.",
                                 "Nothing to do; 'CSV UTF-8' is the usual format.", severity="warning"))
     else:
@@ -193,8 +198,16 @@ def _table(name: str, data: bytes) -> tuple[pd.DataFrame, list[Problem]]:
     warnings += more
     try:
         frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True,
-                            engine="c")
+                            engine="c", skip_blank_lines=False)
     except pd.errors.ParserError as err:
+        header = next(csv.reader(io.StringIO(text.split("\n", 1)[0]), delimiter=sep), [])
+        if detect_kind(header) is None:
+            raise InputError([_not_nof(name, header)]) from None
+        quote = re.search(r"EOF inside string starting at row (\d+)", str(err))
+        if quote:
+            raise InputError([Problem(name, "a quote opened on this row is never closed, so the rest of the file "
+                                      "runs into one field.", "Close the quote on that row (or remove it).",
+                                      row=int(quote.group(1)) + 1)]) from None
         match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(err))
         if match:
             expected, line, saw = match.groups()
@@ -207,16 +220,23 @@ def _table(name: str, data: bytes) -> tuple[pd.DataFrame, list[Problem]]:
         raise InputError([Problem(name, f"the CSV could not be parsed ({err}).",
                                   "Save the file again as 'CSV UTF-8' from a spreadsheet.")]) from None
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
-    frame = frame.apply(lambda col: col.str.strip())
-    frame["row"] = np.arange(2, len(frame) + 2)
+    frame = frame.fillna("").apply(lambda col: col.str.strip())
+    frame["row"] = np.arange(2, len(frame) + 2)  # spreadsheet row numbers: blank lines are counted, then dropped
+    frame = frame[(frame.drop(columns="row") != "").any(axis=1)]
     too_long = []
     for col in frame.columns[:-1]:
         lengths = frame[col].str.len()
         if (lengths > MAX_FIELD_CHARS).any():
             first = int(lengths.to_numpy().argmax())
-            too_long.append(Problem(name, f"a field is {int(lengths.iloc[first]):,} characters long (the limit is "
-                                    f"{MAX_FIELD_CHARS:,}).", "Check the file is the right one and not corrupted.",
-                                    row=int(frame["row"].iloc[first]), column=col))
+            cell = frame[col].iloc[first]
+            if "\n" in cell:
+                too_long.append(Problem(name, f"a field runs over {cell.count(chr(10)) + 1:,} lines: a quote opened "
+                                        "on this row is probably never closed.", "Close the quote on that row.",
+                                        row=int(frame["row"].iloc[first]), column=col))
+            else:
+                too_long.append(Problem(name, f"a field is {len(cell):,} characters long (the limit is "
+                                        f"{MAX_FIELD_CHARS:,}).", "Check the file is the right one and not "
+                                        "corrupted.", row=int(frame["row"].iloc[first]), column=col))
     if too_long:
         raise InputError(too_long)
     return frame, warnings
@@ -265,8 +285,9 @@ def _numbers(name: str, frame: pd.DataFrame, columns, problems: list[Problem], b
         if col not in out:
             continue
         text = out[col].str.replace(",", "", regex=False)
-        values = pd.to_numeric(text, errors="coerce")
-        bad = values.isna() & (text != "")
+        values = pd.to_numeric(text, errors="coerce").astype(float)
+        bad = (values.isna() & (text != "")) | (values.notna() & ~np.isfinite(values.fillna(0)))
+        values = values.where(~bad)
         if not blank_ok:
             bad |= text == ""
         if bad.any():
@@ -287,7 +308,8 @@ def _trust_types(name: str, frame: pd.DataFrame, column: str, problems: list[Pro
     canonical = frame[column].map(cat.canonical_trust_type)
     bad = canonical.isna()
     for value, rows in frame.loc[bad].groupby(column)["row"]:
-        shown = f"'{value}'" if value else "a blank trust type"
+        text = " ".join(value.split())
+        shown = f"'{text[:40]}{'...' if len(text) > 40 else ''}'" if value else "a blank trust type"
         problems.append(Problem(name, f"{shown} is not a NOF trust type (first on row {rows.iloc[0]}, "
                                 f"{len(rows)} rows).", f"Use one of: {', '.join(cat.TRUST_TYPES)}.",
                                 row=int(rows.iloc[0]), column=column))
@@ -308,12 +330,20 @@ def _assign_quarter(name: str, frame: pd.DataFrame, problems: list[Problem], fal
     """Canonical quarter labels; a file without a Quarter column takes ``fallback`` (or is refused)."""
     if (frame["quarter"] == "").all():
         if fallback is None:
-            problems.append(Problem(name, "the file has no Quarter column and no quarter could be read from "
-                                    "Reporting_date.", "Add a Quarter column such as 'Q1 2025/26' or pass --quarter.",
-                                    column="Quarter"))
+            where = " and no quarter could be read from Reporting_date" if "reporting_date" in frame else ""
+            problems.append(Problem(name, f"the file has no Quarter column{where}.",
+                                    "Add a Quarter column such as 'Q1 2025/26' (or pass --quarter on the command "
+                                    "line).", column="Quarter"))
         return pd.Series(fallback, index=frame.index, dtype=object)
-    labels = {q: cat.normalise_quarter(q) or q for q in frame["quarter"].unique()}
+    labels = {q: cat.normalise_quarter(q) for q in frame["quarter"].unique()}
+    if fallback == TEMPLATE_QUARTER:  # our template may use any label for a scenario
+        labels = {q: label or q for q, label in labels.items()}
     quarters = frame["quarter"].map(labels)
+    unreadable = quarters.isna() & (frame["quarter"] != "")
+    for text, rows in frame.loc[unreadable].groupby("quarter")["row"]:
+        problems.append(Problem(name, f"'{text[:40]}' is not a quarter ({len(rows)} rows).",
+                                "Write quarters like 'Q4 2025/26'.", row=int(rows.iloc[0]), column="Quarter"))
+    quarters = quarters.fillna("")
     blank = quarters == ""
     if blank.any():
         problems.append(Problem(name, f"{int(blank.sum())} rows have no quarter.",
@@ -370,6 +400,7 @@ def _read_data(name: str, raw: pd.DataFrame, quarter: str | None) -> tuple[pd.Da
     for col in DATA_COLUMNS.values():
         if col not in frame:
             frame[col] = ""
+    raw_value = frame["value"].str.strip()
     frame = _numbers(name, frame, [DATA_COLUMNS[c] for c in DATA_NUMERIC], problems)
     frame["trust_type"] = _trust_types(name, frame, "trust_type", problems)
     _blank_codes(name, frame, "trust_code", problems)
@@ -382,7 +413,7 @@ def _read_data(name: str, raw: pd.DataFrame, quarter: str | None) -> tuple[pd.Da
     no_quarter = (frame["quarter"] == "").all()
     frame["quarter"] = _assign_quarter(name, frame, problems, quarter or (_infer_quarter(frame) if no_quarter else None))
     _check_ranges(name, frame, problems)
-    blank = frame["value"].isna() & ~bad_id
+    blank = (raw_value == "") & ~bad_id
     if blank.any():
         problems.append(Problem(name, f"{int(blank.sum())} rows have no Value and were ignored (first on row "
                                 f"{int(frame.loc[blank, 'row'].iloc[0])}).", "Nothing to do if the metric was not "
@@ -402,17 +433,21 @@ def _check_ranges(name: str, frame: pd.DataFrame, problems: list[Problem]):
         (ident.isin(["OF5004", "OF5007"]), 0, 1, "a flag", "Flags are 1 (yes) or 0 (no)."),
     ]
     for mask, lo, hi, what, fix in rules:
-        bad = mask.fillna(False) & frame["value"].notna() & ~frame["value"].between(lo, hi)
+        allowed = frame["value"].between(lo, hi) if what == "a score" else frame["value"].isin(range(lo, hi + 1))
+        bad = mask.fillna(False) & frame["value"].notna() & ~allowed
         for idx in np.flatnonzero(bad.to_numpy())[:10]:
-            problems.append(Problem(name, f"{frame['metric_id'].iloc[idx]} is {what} but its Value is "
-                                    f"{frame['value'].iloc[idx]:g}, outside {lo} to {hi}.", fix,
+            value = frame["value"].iloc[idx]
+            why = f"outside {lo} to {hi}" if not lo <= value <= hi else f"not a whole number from {lo} to {hi}"
+            problems.append(Problem(name, f"{frame['metric_id'].iloc[idx]} is {what} but its Value is {value:g}, "
+                                    f"{why}.", fix,
                                     row=int(frame["row"].iloc[idx]), column="Value"))
         if bad.sum() > 10:
             problems.append(Problem(name, f"{int(bad.sum()) - 10} more values are outside {lo} to {hi}.", fix,
                                     column="Value"))
 
 
-def _parse_range(text: pd.Series, name: str, column: str, problems: list[Problem]) -> tuple[pd.Series, pd.Series]:
+def _parse_range(text: pd.Series, rows: pd.Series, name: str, column: str, problems: list[Problem]
+                 ) -> tuple[pd.Series, pd.Series]:
     parts = text.str.extract(r"^\s*(-?[\d.]+)\s*(?:to|-|–)\s*(-?[\d.]+)\s*$")
     lo, hi = pd.to_numeric(parts[0], errors="coerce"), pd.to_numeric(parts[1], errors="coerce")
     bad = (text != "") & (lo.isna() | hi.isna())
@@ -420,17 +455,17 @@ def _parse_range(text: pd.Series, name: str, column: str, problems: list[Problem
         idx = np.flatnonzero(bad.to_numpy())[0]
         problems.append(Problem(name, f"'{text.iloc[idx][:40]}' is not a range like '1.2 to 1.89' "
                                 f"({int(bad.sum())} such rows).", "Write ranges as 'low to high'.",
-                                row=idx + 2, column=column))
+                                row=int(rows.iloc[idx]), column=column))
     return lo.astype(float), hi.astype(float)
 
 
-def _flag(series: pd.Series, name: str, column: str, problems: list[Problem]) -> pd.Series:
+def _flag(series: pd.Series, rows: pd.Series, name: str, column: str, problems: list[Problem]) -> pd.Series:
     low = series.str.lower()
     bad = ~low.isin(_YES | _NO)
     if bad.any():
         idx = np.flatnonzero(bad.to_numpy())[0]
         problems.append(Problem(name, f"'{series.iloc[idx][:40]}' is not Yes or No ({int(bad.sum())} such rows).",
-                                "Write Yes or No.", row=idx + 2, column=column))
+                                "Write Yes or No.", row=int(rows.iloc[idx]), column=column))
     return low.isin(_YES)
 
 
@@ -447,10 +482,11 @@ def _read_league(name: str, raw: pd.DataFrame, quarter: str | None) -> tuple[pd.
     frame["trust_type"] = _trust_types(name, frame, "trust_type", problems)
     _blank_codes(name, frame, "trust_code", problems)
     frame["quarter"] = _assign_quarter(name, frame, problems, quarter)
-    frame["score_lo"], frame["score_hi"] = _parse_range(frame["score_range"], name,
+    frame["score_lo"], frame["score_hi"] = _parse_range(frame["score_range"], frame["row"], name,
                                                         "Likely_range_of_average_score", problems)
-    frame["rank_lo"], frame["rank_hi"] = _parse_range(frame["rank_range"], name, "Likely_range_of_rank", problems)
-    frame["deficit"] = _flag(frame["deficit"], name, "Trust_in_financial_deficit", problems)
+    frame["rank_lo"], frame["rank_hi"] = _parse_range(frame["rank_range"], frame["row"], name,
+                                                      "Likely_range_of_rank", problems)
+    frame["deficit"] = _flag(frame["deficit"], frame["row"], name, "Trust_in_financial_deficit", problems)
     bad = frame["average_score"].notna() & ~frame["average_score"].between(1, 4)
     for idx in np.flatnonzero(bad.to_numpy())[:10]:
         problems.append(Problem(name, f"the average score {frame['average_score'].iloc[idx]:g} is outside 1 to 4.",
@@ -503,7 +539,7 @@ def _read_template(name: str, raw: pd.DataFrame, quarter: str | None) -> tuple[p
                                 "Scores run from 1 (best) to 4.", row=int(frame["row"].iloc[idx]), column="score"))
     frame["metric_id"] = ids
     frame = _duplicates(name, frame, ["quarter", "trust_code", "metric_id"], ["value", "score"], problems)
-    deficit = _flag(frame["deficit"], name, "deficit", problems)
+    deficit = _flag(frame["deficit"], frame["row"], name, "deficit", problems)
     base = frame.assign(region="", trust_subtype="", domain="", subdomain="", metric_description="",
                         reporting_date="", units="", median=np.nan, lower_quartile=np.nan, upper_quartile=np.nan,
                         rank=np.nan, source=name)
@@ -524,6 +560,25 @@ def summarise(name: str, kind: str, frame: pd.DataFrame) -> FileSummary:
                        frame["trust_code"].nunique())
 
 
+def _not_nof(name: str, columns) -> Problem:
+    shown = ", ".join(str(c)[:40] for c in list(columns)[:6] if c != "row")
+    return Problem(name, f"this does not look like a NOF file or our template (its columns start {shown}).",
+                   "Upload NHS England's NOF data or league-table CSV, or fill in the template from the Upload page "
+                   "(columns trust_code, trust_name, trust_type, metric, value or score, deficit).")
+
+
+def _file_column_names(problems: list[Problem], columns, expected: dict[str, str]) -> list[Problem]:
+    """Name columns in problems as the file's own header does (the readers work with internal names)."""
+    have = {_key(c): c for c in columns if c != "row"}
+    names = {}
+    for canonical, internal in expected.items():
+        original = have.get(_key(canonical))
+        if original is not None:
+            names[internal] = names[canonical] = original
+    return [dataclasses.replace(p, column=names.get(p.column, p.column)) for p in problems]
+
+
+_EXPECTED = {"data": DATA_COLUMNS, "league": LEAGUE_COLUMNS, "template": TEMPLATE_COLUMNS}
 _READERS = {"data": _read_data, "league": _read_league, "template": _read_template}
 
 
@@ -542,13 +597,9 @@ def read_file(name: str, data: bytes, quarter: str | None = None, *, validate: b
                                   "Choose the file that holds the data.")])
     kind = detect_kind(raw.columns)
     if kind is None:
-        shown = ", ".join(c for c in list(raw.columns)[:6] if c != "row")
-        raise InputError([Problem(name, f"this does not look like a NOF file or our template (its columns start "
-                                  f"{shown}).", "Upload NHS England's NOF data or league-table CSV, or fill in "
-                                  "the template from the Upload page (columns trust_code, trust_name, trust_type, "
-                                  "metric, value or score, deficit).")])
+        raise InputError([_not_nof(name, raw.columns)])
     frame, problems = _READERS[kind](name, raw, quarter)
-    problems = warnings + problems
+    problems = warnings + _file_column_names(problems, raw.columns, _EXPECTED[kind])
     if any(p.severity == "error" for p in problems):
         raise InputError(problems)
     if validate:

@@ -152,6 +152,20 @@ def comparison_group_size(published: np.ndarray, at_least: int) -> int | None:
     return int(_SIZES[np.argmax(fits)]) if fits.any() else None
 
 
+def comparison_group_labels(scores: pd.DataFrame) -> pd.Series:
+    """Which comparison group each score row was ranked in (with quarter and metric): its own trust type for
+    metrics ranked within type, the catalogue's set of types (or 'other') for those ranked across some types, and
+    one national group otherwise."""
+    labels = pd.Series("all", index=scores.index, dtype=object)
+    for metric_id, rows in scores.groupby("metric_id"):
+        group = cat.metric(metric_id).group
+        if group == "type":
+            labels[rows.index] = rows["trust_type"]
+        elif isinstance(group, tuple):
+            labels[rows.index] = np.where(rows["trust_type"].isin(group), "group", "other")
+    return labels
+
+
 def recover_unrounded(scores: pd.DataFrame) -> pd.DataFrame:
     """Replace published 2-dp continuous scores by the exact grid value they were rounded from, metric by metric and
     quarter by quarter, wherever :func:`comparison_group_size` identifies the grid. Elsewhere the score is left as
@@ -159,7 +173,8 @@ def recover_unrounded(scores: pd.DataFrame) -> pd.DataFrame:
     published = scores["score_source"] == "published"
     continuous = scores["metric_id"].map({m: cat.metric(m).kind == "continuous" for m in scores["metric_id"].unique()})
     candidates = scores[published & continuous.astype(bool)]
-    sizes = candidates.groupby(["quarter", "metric_id"])["score"].transform(
+    group = comparison_group_labels(candidates)
+    sizes = candidates.groupby([candidates["quarter"], candidates["metric_id"], group])["score"].transform(
         lambda s: comparison_group_size(s.to_numpy(float), at_least=len(s)) or 0)
     known = sizes[sizes > 0]
     if known.empty:

@@ -186,5 +186,6 @@ def test_imr_rank_agrees_with_published_within_type_rank(real_assessment):
 
 
 def test_recover_unrounded_leaves_unidentifiable_scores_alone():
-    frame = pd.DataFrame({"quarter": "Q", "metric_id": "OF1061", "score": [1.0, 4.0], "score_source": "published"})
+    frame = pd.DataFrame({"quarter": "Q", "metric_id": "OF1061", "trust_type": "Ambulance trust", "score": [1.0, 4.0],
+                          "score_source": "published"})
     assert scoring.recover_unrounded(frame)["score"].tolist() == [1.0, 4.0]

@@ -1,0 +1,275 @@
+"""The command line, ``python -m oversight league|imr|validate``, run as a user runs it: a subprocess from the repo
+root.
+
+Published numbers come from NHS England's real files; the fictional acute and ambulance files from tests/synthetic.py.
+Bootstrap replicate counts are kept small: these tests check the plumbing, not the likely ranges themselves.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from . import synthetic as syn
+from .conftest import DATA_FILE, LEAGUE_FILE, ROOT
+
+HEADER = ",".join(syn.LEAGUE_LAYOUT)
+FAST = ("--bootstrap", "20")
+
+
+def run(*args, timeout: float = 60) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run([sys.executable, "-m", "oversight", *map(str, args)], cwd=ROOT, capture_output=True,
+                          text=True, encoding="utf-8", timeout=timeout, env=env)
+
+
+def ok(*args) -> str:
+    result = run(*args)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    return result.stdout
+
+
+def table(text: str) -> pd.DataFrame:
+    return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+
+
+@pytest.fixture(scope="module")
+def published() -> pd.DataFrame:
+    return table(LEAGUE_FILE.read_bytes().decode("utf-8-sig")).set_index("Trust_code")
+
+
+@pytest.fixture(scope="module")
+def league_from_data() -> str:
+    return ok("league", DATA_FILE, *FAST)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# league
+
+
+def test_league_header_is_nhs_englands_12_columns(league_from_data):
+    assert league_from_data.splitlines()[0] == HEADER
+    assert list(table(league_from_data).columns) == syn.LEAGUE_LAYOUT
+
+
+def test_league_defaults_to_the_latest_quarter_and_matches_the_published_table(league_from_data, published):
+    ours = table(league_from_data).set_index("Trust_code")
+    assert set(ours["Quarter"]) == {"Q4 2025/26"}
+    assert len(ours) == 61 and set(ours.index) == set(published.index)
+    columns = ["Average_score", "Segment", "Trust_in_financial_deficit", "Rank"]
+    differs = (ours.loc[published.index, columns] != published[columns]).any(axis=1)
+    exceptions = {code: (ours.loc[code, columns].tolist(), published.loc[code, columns].tolist())
+                  for code in differs[differs].index}
+    assert differs.sum() <= 2, f"{int(differs.sum())} of 61 trusts differ (ours, published): {exceptions}"
+
+
+def test_kent_community_is_row_1(league_from_data):
+    first = table(league_from_data).iloc[0]
+    assert first["Trust_name"] == "Kent Community Health NHS Foundation Trust"
+    assert (first["Trust_code"], first["Rank"], first["Segment"]) == ("RYY", "1.0", "1.0")
+
+
+def test_league_table_file_alone_is_reproduced_exactly():
+    out = ok("league", LEAGUE_FILE)
+    original = LEAGUE_FILE.read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
+    assert out.count("\n") == 62
+    assert out == original
+
+
+CUT_EXPECTED = {  # published Average_score -> segment with cut points 2 / 2.3 / 2.6 (score on a cut: better side)
+    "RY7": "1.0",  # 1.98 <= 2
+    "RW1": "2.0",  # 2.01 > 2 (was 1 with NHS England's 2.065)
+    "RLY": "2.0",  # 2.01
+    "RRE": "2.0",  # 2.02
+    "R1D": "2.0",  # 2.29 <= 2.3
+    "RXY": "3.0",  # 2.31 > 2.3
+    "RWR": "3.0",  # 2.12 is segment 2, but in deficit: at least 3
+    "RX4": "3.0",  # 2.60 <= 2.6 (was 4 with NHS England's 2.585)
+    "RGD": "3.0",  # 2.60
+    "RNK": "4.0",  # 2.62 > 2.6
+}
+
+
+@pytest.mark.parametrize("source", ["league table", "data file"])
+def test_cuts_change_segments_as_computed_by_hand(source, published):
+    path = LEAGUE_FILE if source == "league table" else DATA_FILE
+    result = run("league", path, "--cuts", "2,2.3,2.6", *FAST)
+    assert result.returncode == 0, result.stderr
+    ours = table(result.stdout).set_index("Trust_code")
+    assert (ours.loc[list(CUT_EXPECTED), "Average_score"] == published.loc[list(CUT_EXPECTED), "Average_score"]).all()
+    assert ours.loc[list(CUT_EXPECTED), "Segment"].to_dict() == CUT_EXPECTED
+    default = table(ok("league", path, *FAST)).set_index("Trust_code")
+    assert default.loc[["RW1", "RX4"], "Segment"].tolist() == ["1.0", "4.0"]
+    if source == "league table":
+        assert "note:" in result.stderr and (ours["Likely_range_of_rank"] == "").all()
+        column = "Likely_range_of_average_score"
+        assert (ours[column] == published.loc[ours.index, column]).all()
+
+
+@pytest.mark.parametrize("cuts", ["2,2.3", "2.6,2.3,2", "a,b,c"])
+def test_bad_cuts_exit_2_with_a_message(cuts):
+    result = run("league", LEAGUE_FILE, "--cuts", cuts)
+    assert result.returncode == 2 and result.stdout == ""
+    assert "--cuts" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("trust_type", ["Dental practice", "acute"])
+def test_unknown_trust_type_exits_2_with_one_line(trust_type):
+    result = run("league", LEAGUE_FILE, "--trust-type", trust_type)
+    assert result.returncode == 2 and result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and trust_type in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_known_trust_type_in_another_spelling_is_accepted():
+    out = ok("league", LEAGUE_FILE, "--trust-type", "non-acute hospital trust")
+    assert len(table(out)) == 61
+
+
+def test_bootstrap_with_a_seed_is_repeatable_and_the_seed_matters():
+    first = ok("league", DATA_FILE, "--bootstrap", "200", "--seed", "7")
+    again = ok("league", DATA_FILE, "--bootstrap", "200", "--seed", "7")
+    other = ok("league", DATA_FILE, "--bootstrap", "200", "--seed", "8")
+    assert first == again
+    a, b = table(first), table(other)
+    assert (a["Trust_code"] == b["Trust_code"]).all()
+    assert (a["Likely_range_of_rank"] != b["Likely_range_of_rank"]).any()
+    assert (a[["Average_score", "Segment", "Rank"]] == b[["Average_score", "Segment", "Rank"]]).all().all()
+
+
+def test_quarter_q1_gives_the_published_q1_order():
+    ours = table(ok("league", DATA_FILE, "--quarter", "Q1 2025/26", *FAST)).set_index("Trust_code")
+    assert set(ours["Quarter"]) == {"Q1 2025/26"}
+    ranks = ours["Rank"].astype(float).astype(int)
+    assert ranks[["RLY", "RRE", "RWX"]].tolist() == [1, 2, 3]
+    assert ranks[["RYX", "RYV", "RAT"]].tolist() == [4, 4, 4]
+    assert ranks["RYW"] == 61 and ranks.max() == 61
+    assert (ranks == 4).sum() == 3 and 5 not in set(ranks) and 6 not in set(ranks)
+
+
+def test_quarter_not_in_the_files_exits_2():
+    result = run("league", LEAGUE_FILE, "--quarter", "Q1 2025/26")
+    assert result.returncode == 2 and "Q4 2025/26" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_league_table_without_quarter_column_is_read_with_the_quarter_option(tmp_path):
+    rows = table(LEAGUE_FILE.read_bytes().decode("utf-8-sig")).drop(columns="Quarter")
+    path = tmp_path / "league-table-no-quarter.csv"
+    path.write_bytes(syn.to_csv_bytes(rows))
+    result = run("league", path, "--quarter", "Q4 2025/26")
+    assert result.returncode == 0, result.stderr
+    assert len(table(result.stdout)) == 61
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# imr
+
+
+def test_imr_prints_one_row_per_trust_with_ranks_from_1():
+    rows = table(ok("imr", DATA_FILE, "--metric", "OF0082"))
+    assert len(rows) == 61 and rows["Trust_code"].is_unique
+    assert set(rows["Metric_ID"]) == {"OF1082"} and set(rows["Quarter"]) == {"Q4 2025/26"}
+    ranks = rows["Rank"].astype(int)
+    assert ranks.iloc[0] == 1 and ranks.is_monotonic_increasing and ranks.max() <= 61
+    values = rows["Value"].astype(float)  # sickness absence: lower is better
+    assert values.iloc[0] == values.min() and values.iloc[-1] == values.max()
+
+
+@pytest.mark.parametrize("metric", ["OF9999", "sickness", "OF12"])
+def test_imr_with_a_metric_not_in_the_files_exits_2(metric):
+    result = run("imr", DATA_FILE, "--metric", metric)
+    assert result.returncode == 2 and "Traceback" not in result.stderr and metric in result.stderr
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# validate
+
+
+def test_validate_real_files_one_line_each():
+    result = run("validate", DATA_FILE, LEAGUE_FILE)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith(f"OK {DATA_FILE.name}: NOF data file, 8,771 rows, 61 trusts")
+    assert lines[1].startswith(f"OK {LEAGUE_FILE.name}: NOF league table, 61 rows, 61 trusts, Q4 2025/26")
+
+
+BAD_FILES = {
+    "missing.csv": None,
+    "README.md": (ROOT / "data" / "README.md").read_bytes(),
+    "empty.csv": b"",
+    "nof-data.xlsx": b"PK\x03\x04" + b"\x00" * 60 + b"xl/workbook.xml",
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_FILES))
+def test_validate_bad_file_exits_2_naming_the_file_with_a_fix(tmp_path, name):
+    path = tmp_path / name
+    if BAD_FILES[name] is not None:
+        path.write_bytes(BAD_FILES[name])
+    for command in (["validate", path], ["league", path, *FAST]):
+        result = run(*command)
+        assert result.returncode == 2, (command, result.stderr)
+        assert name in result.stderr and "Fix" in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr + result.stdout
+        assert result.stdout == "", command
+
+
+def test_validate_reports_good_files_even_when_one_is_bad(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    result = run("validate", DATA_FILE, empty, LEAGUE_FILE)
+    assert result.returncode == 2
+    assert result.stdout.count("OK ") == 2 and "empty.csv" in result.stderr
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# several files: one national table, each type ranked within itself
+
+
+@pytest.fixture(scope="module")
+def national_paths(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("national")
+    acute, ambulance = folder / "acute-trust-data.csv", folder / "ambulance-trust-data.csv"
+    acute.write_bytes(syn.to_csv_bytes(syn.acute_data(quarters=("Q3 2025/26", "Q4 2025/26"))))
+    ambulance.write_bytes(syn.to_csv_bytes(syn.ambulance_data(quarters=("Q3 2025/26", "Q4 2025/26")), bom=False))
+    return [DATA_FILE, acute, ambulance]
+
+
+def test_several_files_rank_each_type_within_itself_acute_first(national_paths):
+    out = table(ok("league", *national_paths, *FAST))
+    assert list(out.columns) == syn.LEAGUE_LAYOUT and set(out["Quarter"]) == {"Q4 2025/26"}
+    types = out["Trust_type"].tolist()
+    blocks = [t for i, t in enumerate(types) if i == 0 or types[i - 1] != t]
+    assert blocks == ["Acute trust", "Mental health and community trust", "Ambulance trust"]
+    assert out.groupby("Trust_type").size().to_dict() == {
+        "Acute trust": 134, "Mental health and community trust": 61, "Ambulance trust": 10}
+    for trust_type, rows in out.groupby("Trust_type", sort=False):
+        ranks = rows["Rank"].astype(float)
+        assert ranks.iloc[0] == 1 and ranks.is_monotonic_increasing, trust_type
+        assert ranks.max() <= len(rows), trust_type
+        low, high = zip(*(map(int, r.split(" to ")) for r in rows["Likely_range_of_rank"]), strict=True)
+        assert max(high) <= len(rows) and min(low) >= 1, trust_type
+    assert out["Trust_code"].str.startswith("ZA").sum() == 134 and out["Trust_code"].str.startswith("ZB").sum() == 10
+
+
+def test_several_files_one_type_only(national_paths):
+    out = table(ok("league", *national_paths, "--trust-type", "Ambulance trust", *FAST))
+    assert set(out["Trust_type"]) == {"Ambulance trust"} and len(out) == 10
+    assert sorted(out["Rank"].astype(float))[0] == 1
+
+
+def test_validate_fictional_files(national_paths):
+    result = run("validate", *national_paths[1:])
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 2
+    assert "134 trusts" in lines[0] and "Acute trust" in lines[0]
+    assert "10 trusts" in lines[1] and "Ambulance trust" in lines[1]

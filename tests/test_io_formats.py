@@ -1,0 +1,355 @@
+"""The reader accepts NHS England's layouts in every way the real world sends them, and combines trust types.
+
+NHS England publish UTF-8 with a byte-order mark and CRLF line ends; files arrive re-saved without the BOM, with LF,
+with columns moved, without the Quarter column (Q1 2025/26) and with the old trust-type name. Each variant must give
+the same tidy frame as the file as published. The fictional acute and ambulance files come from tests/synthetic.py.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import oversight as nof
+from oversight import catalogue as cat
+
+from . import synthetic as syn
+from .conftest import DATA_FILE, LEAGUE_FILE
+
+BOM = b"\xef\xbb\xbf"
+MHC_NAME = "nhs-oversight-framework-mental-health-and-community-trust-data.csv"
+
+
+def _table(data: bytes) -> pd.DataFrame:
+    return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+
+
+def _shuffled(data: bytes, seed: int = 3) -> bytes:
+    frame = _table(data)
+    order = list(np.random.default_rng(seed).permutation(frame.columns))
+    return syn.to_csv_bytes(frame[order])
+
+
+def _reversed_lf(data: bytes) -> bytes:
+    frame = _table(data)
+    return syn.to_csv_bytes(frame[frame.columns[::-1]], bom=False, crlf=False)
+
+
+def _old_type_name(data: bytes) -> bytes:
+    return data.replace(b",Mental health and community trust,", b",Non-acute hospital trust,")
+
+
+def _type_case(data: bytes) -> bytes:
+    return data.replace(b",Mental health and community trust,", b",Mental Health and Community Trust,").replace(
+        b",Acute trust,", b",ACUTE TRUST,")
+
+
+VARIANTS = {
+    "as published (BOM, CRLF)": lambda b: b,
+    "no BOM": lambda b: b.removeprefix(BOM),
+    "LF line ends": lambda b: b.replace(b"\r\n", b"\n"),
+    "no BOM, LF": lambda b: b.removeprefix(BOM).replace(b"\r\n", b"\n"),
+    "columns shuffled": _shuffled,
+    "columns reversed, no BOM, LF": _reversed_lf,
+    "old type name 'Non-acute hospital trust'": _old_type_name,
+    "trust type in other capitals": _type_case,
+}
+SOURCES = ["real data", "real league table", "fictional acute data"]
+CASES = [(s, v) for s in SOURCES for v in VARIANTS if not (s.startswith("fictional") and v.startswith("old type"))]
+
+
+@pytest.fixture(scope="module")
+def acute() -> pd.DataFrame:
+    return syn.acute_data(quarters=("Q3 2025/26", "Q4 2025/26"))
+
+
+@pytest.fixture(scope="module")
+def ambulance() -> pd.DataFrame:
+    return syn.ambulance_data(quarters=("Q3 2025/26", "Q4 2025/26"))
+
+
+@pytest.fixture(scope="module")
+def sources(acute) -> dict[str, tuple[str, bytes]]:
+    """Files as NHS England publish them: the real data and league-table files and a fictional acute file."""
+    return {
+        "real data": (MHC_NAME, DATA_FILE.read_bytes()),
+        "real league table": (LEAGUE_FILE.name, LEAGUE_FILE.read_bytes()),
+        "fictional acute data": ("acute-data.csv", syn.to_csv_bytes(acute)),
+    }
+
+
+@pytest.fixture(scope="module")
+def reference(sources) -> dict[str, tuple[str, pd.DataFrame]]:
+    return {key: nof.read_file(name, data)[:2] for key, (name, data) in sources.items()}
+
+
+@pytest.fixture(scope="module")
+def national(acute, ambulance) -> nof.Dataset:
+    """The real mental health and community file with the fictional acute and ambulance files: one national set."""
+    return nof.read_files([DATA_FILE, ("acute-data.csv", syn.to_csv_bytes(acute)),
+                           ("ambulance-data.csv", syn.to_csv_bytes(ambulance, bom=False, crlf=False))])
+
+
+@pytest.fixture(scope="module")
+def national_assessment(national) -> nof.Assessment:
+    return nof.assess(national)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The fictional files themselves
+
+
+def test_fictional_files_are_deterministic_fictional_and_in_nhs_layout(acute, ambulance):
+    assert syn.to_csv_bytes(syn.acute_data(quarters=("Q3 2025/26", "Q4 2025/26"))) == syn.to_csv_bytes(acute)
+    assert not syn.acute_data(n_trusts=30, seed=1).equals(syn.acute_data(n_trusts=30, seed=2))
+    register = set(nof.trust_register()["ods_code"])
+    for frame, trust_type in [(acute, cat.ACUTE), (ambulance, cat.AMBULANCE)]:
+        assert list(frame.columns) == syn.DATA_LAYOUT and set(frame["Trust_type"]) == {trust_type}
+        assert not register & set(frame["Trust_code"]) and frame["Trust_name"].str.endswith("(fictional)").all()
+        assert frame.groupby("Trust_code")["Trust_name"].nunique().max() == 1 and frame["Trust_name"].nunique() == \
+            frame["Trust_code"].nunique()
+        wide = frame.pivot_table(index=["Quarter", "Trust_code"], columns="Metric_ID", values="Value")
+        flagged = wide["OF5004"] == 1
+        assert (wide["OF5000"] == wide["OF5003"].where(~flagged, np.maximum(wide["OF5003"], 3))).all()
+        plan_1 = wide["OF1079"] == 1
+        finance = np.where(plan_1, np.maximum(1, wide["OF1081"] - 1), np.minimum(4, wide["OF1081"] + 1))
+        assert (wide["OF1080"] == finance).all()
+        counted = wide.filter(regex=r"^OF1(?!079|081)")
+        assert ((counted.mean(axis=1) - wide["OF5002"]).abs() <= 0.01).all()
+    assert "Acute - Specialist" in set(acute["Trust_subtype"]) and acute["Trust_subtype"].nunique() == 6
+    specialist = acute[acute["Trust_subtype"] == "Acute - Specialist"]
+    assert not specialist["Metric_ID"].isin(["OF0013", "OF1013"]).any()  # no A&E: fewer metrics, simply absent
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# One file, many spellings
+
+
+@pytest.mark.parametrize(("source", "variant"), CASES)
+def test_every_variant_reads_to_the_same_tidy_frame(sources, reference, source, variant):
+    name, data = sources[source]
+    changed = VARIANTS[variant](data)
+    if variant != "as published (BOM, CRLF)":
+        assert changed != data, "the variant must really change the bytes"
+    kind, frame, _ = nof.read_file(name, changed)
+    want_kind, want = reference[source]
+    assert kind == want_kind
+    pd.testing.assert_frame_equal(frame, want)
+
+
+def test_the_published_files_really_have_bom_and_crlf(sources):
+    for name, data in sources.values():
+        assert data.startswith(BOM), name
+        assert data.count(b"\r\n") == data.count(b"\n"), name
+
+
+def test_old_type_name_is_mapped_and_the_quarter_kept(sources):
+    name, data = sources["real data"]
+    _, frame, _ = nof.read_file(name, _old_type_name(data))
+    assert b"Non-acute hospital trust" in _old_type_name(data)
+    assert set(frame["trust_type"]) == {cat.MHC}
+    assert cat.quarter_order(frame["quarter"]) == ["Q1 2025/26", "Q2 2025/26", "Q3 2025/26", "Q4 2025/26"]
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Q1-style files: no Quarter column
+
+
+@pytest.mark.parametrize("which", ["real", "fictional"])
+def test_q1_file_without_quarter_column_takes_quarter_from_reporting_date(which):
+    if which == "real":
+        rows = _table(DATA_FILE.read_bytes())
+        rows = rows[rows["Quarter"] == "Q1 2025/26"]
+    else:
+        rows = syn.acute_data(n_trusts=20, quarters=("Q1 2025/26",), seed=1).astype(str)
+    with_quarter = syn.to_csv_bytes(rows)
+    without = syn.to_csv_bytes(rows.drop(columns="Quarter"))
+    assert b"Quarter," not in without.splitlines()[0]
+    _, want, _ = nof.read_file("q1.csv", with_quarter)
+    _, got, _ = nof.read_file("q1.csv", without)
+    assert set(got["quarter"]) == {"Q1 2025/26"}
+    pd.testing.assert_frame_equal(got, want)
+
+
+def test_q1_file_without_quarter_plus_later_v2_file_equal_the_whole_file(real_dataset, real_assessment):
+    rows = _table(DATA_FILE.read_bytes())
+    q1 = syn.to_csv_bytes(rows[rows["Quarter"] == "Q1 2025/26"].drop(columns="Quarter"))
+    later = syn.to_csv_bytes(rows[rows["Quarter"] != "Q1 2025/26"])
+    split = nof.read_files([("nof-q1.csv", q1), ("nof-q2-q4-v2.csv", later), LEAGUE_FILE])
+    assert split.quarters == real_dataset.quarters
+    keys = ["quarter", "trust_code", "metric_id"]
+    columns = [c for c in split.metrics.columns if c not in ("source", "row")]
+    got = split.metrics.sort_values(keys).reset_index(drop=True)[columns]
+    want = real_dataset.metrics.sort_values(keys).reset_index(drop=True)[columns]
+    pd.testing.assert_frame_equal(got, want)
+    pd.testing.assert_frame_equal(nof.assess(split).trusts, real_assessment.trusts)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Several files at once: one national set, each trust type ranked within itself
+
+
+def test_several_files_combine_into_one_national_set(national, acute, ambulance):
+    assert national.trust_types == list(cat.TRUST_TYPES)
+    assert [f.kind for f in national.files] == ["data", "data", "data"]
+    per_type = national.metrics.groupby("trust_type")["trust_code"].nunique().to_dict()
+    assert per_type == {cat.ACUTE: 134, cat.MHC: 61, cat.AMBULANCE: 10}
+    by_source = national.metrics.groupby("source").size().to_dict()
+    assert by_source == {MHC_NAME: 8771, "acute-data.csv": len(acute), "ambulance-data.csv": len(ambulance)}
+    assert national.quarters == ["Q1 2025/26", "Q2 2025/26", "Q3 2025/26", "Q4 2025/26"]
+
+
+def test_ranks_restart_at_1_within_each_trust_type(national_assessment):
+    trusts = national_assessment.trusts
+    for (quarter, trust_type), group in trusts.groupby(["quarter", "trust_type"]):
+        ranks = group["rank"].sort_values().to_numpy()
+        assert ranks[0] == 1, (quarter, trust_type)
+        # min ranking: each rank is 1 + the number of trusts strictly ahead of it
+        ahead = [(group["rank"] < r).sum() + 1 for r in ranks]
+        assert list(ranks) == ahead, (quarter, trust_type)
+    q4 = trusts[trusts["quarter"] == "Q4 2025/26"]
+    assert q4.groupby("trust_type")["rank"].max().to_dict() == pytest.approx(
+        {cat.ACUTE: 134, cat.MHC: 61, cat.AMBULANCE: 10}, abs=2)
+
+
+def test_mental_health_results_do_not_change_when_other_types_are_loaded(national_assessment, real_dataset):
+    alone = nof.assess(nof.read_files([DATA_FILE])).trusts.set_index(["quarter", "trust_code"])
+    together = national_assessment.trusts.set_index(["quarter", "trust_code"]).loc[alone.index]
+    columns = ["average_score_2dp", "unadjusted_segment", "segment", "rank"]
+    pd.testing.assert_frame_equal(together[columns], alone[columns])
+
+
+def _reproduction(assessment: nof.Assessment, dataset: nof.Dataset, prefix: str) -> pd.DataFrame:
+    """The engine's answer beside the generator's own OF5002 / OF5003 / OF5000 and AMR rank, fictional trusts only."""
+    published = nof.published_summary(dataset).set_index(["quarter", "trust_code"])
+    table = assessment.trusts.set_index(["quarter", "trust_code"])
+    table = table[table.index.get_level_values("trust_code").str.startswith(prefix)]
+    return table.join(published[["average_score", "unadjusted_segment", "segment", "rank"]].add_suffix("_gen"))
+
+
+def _unexplained_misses(joined: pd.DataFrame, scores: pd.DataFrame) -> list:
+    """Trust-quarters whose average differs from the generator's although every raw-valued score was de-rounded.
+
+    A score the engine could not de-round (its comparison group's grid cannot be told from 2-dp scores: the national
+    sickness-absence group seen through 10 ambulance trusts, MRSA counts with few distinct values) is used at 2 dp
+    and may move the average by 0.01; any other difference is a bug."""
+    misses = joined[joined["average_score_2dp"] != joined["average_score_gen"]]
+    own = scores[scores["counted"] & scores["value"].notna()].set_index(["quarter", "trust_code"])
+    left_rounded = own[own["score_source"] == "published"].index
+    return [key for key in misses.index if key not in left_rounded]
+
+
+@pytest.mark.parametrize("files", ["acute alone", "ambulance alone", "national set"])
+def test_engine_reproduces_the_generators_own_summary_rows(files, acute, ambulance, national, national_assessment):
+    if files == "national set":
+        dataset, assessment = national, national_assessment
+    else:
+        frame = acute if files == "acute alone" else ambulance
+        dataset = nof.read_files([(f"{files}.csv", syn.to_csv_bytes(frame))])
+        assessment = nof.assess(dataset)
+    for prefix, count in [("ZA", 2 * 134), ("ZB", 2 * 10)]:
+        if files != "national set" and (prefix == "ZA") != (files == "acute alone"):
+            continue
+        joined = _reproduction(assessment, dataset, prefix)
+        assert len(joined) == count
+        diff = (joined["average_score_2dp"] - joined["average_score_gen"]).round(2).abs()
+        assert diff.max() <= 0.01, joined[diff > 0.01]
+        assert (diff == 0).mean() >= 0.8, f"{int((diff == 0).sum())} of {len(diff)} averages exact"
+        assert _unexplained_misses(joined, assessment.scores) == []
+        same = diff == 0
+        for column in ["unadjusted_segment", "segment"]:
+            assert (joined.loc[same, column] == joined.loc[same, f"{column}_gen"]).all(), column
+        # A trust's rank moves by at most one for each peer whose average the engine has 0.01 away.
+        off = (joined["rank"] - joined["rank_gen"]).abs()
+        moved = (~same).groupby(level="quarter").transform("sum")
+        assert (off[same] <= moved[same]).all(), joined.loc[same & (off > moved), ["rank", "rank_gen"]]
+        assert (off == 0).mean() >= 0.8, f"{int((off == 0).sum())} of {len(off)} ranks exact"
+
+
+def test_staff_survey_scores_are_derounded_within_each_type_when_types_are_combined(acute, ambulance):
+    alone = nof.assess(nof.read_files([("amb.csv", syn.to_csv_bytes(ambulance))])).scores
+    together = nof.assess(nof.read_files([("amb.csv", syn.to_csv_bytes(ambulance)),
+                                          ("acute.csv", syn.to_csv_bytes(acute))])).scores
+    for metric_id in ["OF1061", "OF1084"]:
+        solo = alone[alone["metric_id"] == metric_id]
+        assert solo["score_source"].str.startswith("published, unrounded").all()  # N = 10 found alone
+        both = together[(together["metric_id"] == metric_id) & together["trust_code"].str.startswith("ZB")]
+        assert both["score_source"].str.startswith("published, unrounded").all(), metric_id
+
+
+def test_acute_results_do_not_depend_on_loading_the_ambulance_file(acute, ambulance):
+    alone = nof.assess(nof.read_files([("acute.csv", syn.to_csv_bytes(acute))])).trusts
+    both = nof.assess(nof.read_files([("acute.csv", syn.to_csv_bytes(acute)),
+                                      ("amb.csv", syn.to_csv_bytes(ambulance))])).trusts
+    columns = ["quarter", "trust_code", "average_score_2dp", "segment", "rank"]
+    keys = ["quarter", "trust_code"]
+    both = both.loc[both["trust_type"] == cat.ACUTE, columns].sort_values(keys).reset_index(drop=True)
+    pd.testing.assert_frame_equal(both, alone[columns].sort_values(keys).reset_index(drop=True))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Loading the same file twice; conflicting files
+
+
+@pytest.mark.parametrize("second_name", ["acute-data.csv", "acute-data (1).csv"])
+def test_the_same_file_twice_is_not_a_conflict(acute, second_name):
+    data = syn.to_csv_bytes(acute)
+    once = nof.read_files([("acute-data.csv", data)])
+    twice = nof.read_files([("acute-data.csv", data), (second_name, data)])
+    assert len(twice.files) == 2
+    pd.testing.assert_frame_equal(twice.metrics, once.metrics)
+    pd.testing.assert_frame_equal(nof.assess(twice).trusts, nof.assess(once).trusts)
+
+
+def test_same_trust_metric_quarter_with_different_values_is_refused_naming_both_files(acute):
+    original = acute[acute["Quarter"] == "Q4 2025/26"]
+    edited = original.copy()
+    row = edited.index[(edited["Trust_code"] == "ZA007") & (edited["Metric_ID"] == "OF0013")][0]
+    edited.loc[row, "Value"] = edited.loc[row, "Value"] + 1.5
+    with pytest.raises(nof.InputError) as caught:
+        nof.read_files([("acute-q4.csv", syn.to_csv_bytes(original)),
+                        ("acute-q4-v2.csv", syn.to_csv_bytes(edited))])
+    errors = caught.value.errors
+    assert len(errors) == 1
+    assert "acute-q4.csv" in errors[0].file and "acute-q4-v2.csv" in errors[0].file
+    message = str(caught.value)
+    assert "Q4 2025/26 / ZA007 / OF0013" in message and "Fix:" in message
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# A league-table file alone
+
+
+def test_real_league_table_alone_is_read_and_reranked(sources):
+    name, data = sources["real league table"]
+    kind, frame, _ = nof.read_file(name, data)
+    assert kind == "league" and len(frame) == 61
+    kent = frame.set_index("trust_code").loc["RYY"]
+    assert (kent["average_score"], kent["score_lo"], kent["score_hi"]) == (1.53, 1.2, 1.89)
+    assert (kent["segment"], kent["rank"], kent["rank_lo"], kent["rank_hi"]) == (1, 1, 1, 11)
+    blanked = _table(data).assign(Rank="")  # take the ranks away: the engine must rank again
+    dataset = nof.read_files([(name, syn.to_csv_bytes(blanked))])
+    trusts = nof.assess(dataset).trusts.set_index("trust_code")
+    assert (trusts["source"] == "league table").all()
+    published = frame.set_index("trust_code")
+    assert (trusts["rank"] == published["rank"].loc[trusts.index]).all()
+    assert (trusts["segment"] == published["segment"].loc[trusts.index]).all()
+    assert (trusts["deficit"] == published["deficit"].loc[trusts.index]).all()
+
+
+def test_fictional_league_table_in_nhs_layout_is_read_and_reranked(ambulance):
+    table = syn.league_table(ambulance, replicates=200)
+    assert list(table.columns) == syn.LEAGUE_LAYOUT
+    assert table["Segment"].str.fullmatch(r"[1-4]\.0").all() and table["Rank"].str.fullmatch(r"\d+\.0").all()
+    assert table["Likely_range_of_rank"].str.fullmatch(r"\d+ to \d+").all()
+    assert table["Likely_range_of_average_score"].str.fullmatch(r"[1-4](\.\d{1,2})? to [1-4](\.\d{1,2})?").all()
+    kind, frame, _ = nof.read_file("ambulance-league.csv", syn.to_csv_bytes(table))
+    assert kind == "league" and len(frame) == 20
+    trusts = nof.assess(nof.read_files([("ambulance-league.csv", syn.to_csv_bytes(table))])).trusts
+    merged = trusts.merge(frame, on=["quarter", "trust_code"], suffixes=("", "_file"))
+    assert (merged["rank"] == merged["rank_file"]).all()
+    assert (merged["segment"] == merged["segment_file"]).all()
+    assert (frame["score_lo"] <= frame["average_score"]).all() and (frame["average_score"] <= frame["score_hi"]).all()
