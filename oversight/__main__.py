@@ -118,7 +118,7 @@ def _imr(args) -> int:
     from .model import assess
 
     metric = args.metric.strip().upper()
-    if not metric[:3] in ("OF0", "OF1") or len(metric) != 6:
+    if metric[:3] not in ("OF0", "OF1") or len(metric) != 6:
         return _fail(f"--metric '{args.metric}' is not a metric ID such as OF0082 or OF1082.")
     score_id = "OF1" + metric[3:]
     dataset = _read(args.files, args.quarter)

@@ -10,7 +10,8 @@ from . import catalogue as cat
 HIDDEN_SCORE = 3.5
 
 
-def hidden_problems(assessment, ranges: pd.DataFrame, quarter: str, *, worst_score: float = HIDDEN_SCORE) -> pd.DataFrame:
+def hidden_problems(assessment, ranges: pd.DataFrame, quarter: str, *,
+                    worst_score: float = HIDDEN_SCORE) -> pd.DataFrame:
     """Trusts in segment 1 or 2 that still struggle somewhere.
 
     A trust is listed when any of these holds: a metric scores ``worst_score`` or worse; a domain is in segment 4;
@@ -23,7 +24,8 @@ def hidden_problems(assessment, ranges: pd.DataFrame, quarter: str, *, worst_sco
     weak = scores[scores["score"] >= worst_score - 1e-9]
     weak_text = weak.groupby("trust_code").apply(
         lambda g: "; ".join(f"{r.metric_name} {r.score:.2f}" for r in g.itertuples()), include_groups=False)
-    domains = assessment.domains[(assessment.domains["quarter"] == quarter) & (assessment.domains["domain_segment"] == 4)]
+    d = assessment.domains
+    domains = d[(d["quarter"] == quarter) & (d["domain_segment"] == 4)]
     domain_text = domains.groupby("trust_code")["domain"].agg("; ".join)
     reach = ranges[ranges["quarter"] == quarter].set_index("trust_code")["segment_hi"]
     out = trusts[["trust_code", "trust_name", "trust_type", "segment", "unadjusted_segment", "average_score_2dp"]]
@@ -34,7 +36,7 @@ def hidden_problems(assessment, ranges: pd.DataFrame, quarter: str, *, worst_sco
     )
     out["range_reaches"] = out["range_reaches"].where(out["range_reaches"] > out["unadjusted_segment"]).astype("Int64")
     reasons = [
-        ("a metric scoring %.1f or worse" % worst_score, out["weak_metrics"] != ""),
+        (f"a metric scoring {worst_score:.1f} or worse", out["weak_metrics"] != ""),
         ("a domain in segment 4", out["weak_domains"] != ""),
         ("likely range reaches a worse segment", out["range_reaches"].notna()),
     ]

@@ -411,7 +411,8 @@ def _read_data(name: str, raw: pd.DataFrame, quarter: str | None) -> tuple[pd.Da
                                 "Metric IDs look like OF0057 (raw value) or OF1057 (score).",
                                 row=int(frame["row"].iloc[idx]), column="Metric_ID"))
     no_quarter = (frame["quarter"] == "").all()
-    frame["quarter"] = _assign_quarter(name, frame, problems, quarter or (_infer_quarter(frame) if no_quarter else None))
+    fallback = quarter or (_infer_quarter(frame) if no_quarter else None)
+    frame["quarter"] = _assign_quarter(name, frame, problems, fallback)
     _check_ranges(name, frame, problems)
     blank = (raw_value == "") & ~bad_id
     if blank.any():
@@ -683,3 +684,34 @@ def trust_register() -> pd.DataFrame:
     for col in ("open_date", "close_date"):
         frame[col] = pd.to_datetime(frame[col], format="%Y%m%d", errors="coerce")
     return frame
+
+
+TEMPLATE_HELP = (
+    "One row per trust and metric. Columns: quarter (optional, such as 'Q4 2025/26'), trust_code, trust_name, "
+    "trust_type (Acute trust; Mental health and community trust; Ambulance trust), metric (a NOF metric ID such as "
+    "OF0057 or OF1057, or its short name), value (the raw value) and/or score (1 best to 4 worst), and deficit "
+    "(Yes/No, the financial override flag). A metric with a value but no score is scored among the uploaded trusts."
+)
+
+
+def template_example(dataset: Dataset, trusts: int = 6, quarter: str | None = None) -> pd.DataFrame:
+    """A filled-in template: the first ``trusts`` trusts of ``dataset`` in ``quarter`` (default the latest), every
+    metric with its raw value and published score, and each trust's deficit flag."""
+    from .scoring import metric_scores
+
+    quarter = quarter or dataset.quarters[-1]
+    scores = metric_scores(dataset.metrics[dataset.metrics["quarter"] == quarter], deround=False)
+    codes = sorted(scores["trust_code"].unique())[:trusts]
+    rows = scores[scores["trust_code"].isin(codes) & scores["counted"]]
+    flags = dataset.metrics[(dataset.metrics["metric_id"] == "OF5004") & (dataset.metrics["quarter"] == quarter)]
+    deficit = flags.set_index("trust_code")["value"].reindex(rows["trust_code"]).fillna(0).to_numpy()
+    return pd.DataFrame({
+        "quarter": rows["quarter"].to_numpy(),
+        "trust_code": rows["trust_code"].to_numpy(),
+        "trust_name": rows["trust_name"].to_numpy(),
+        "trust_type": rows["trust_type"].to_numpy(),
+        "metric": rows["metric_id"].to_numpy(),
+        "value": rows["value"].to_numpy(),
+        "score": rows["score_published"].round(2).to_numpy(),
+        "deficit": np.where(deficit == 1, "Yes", "No"),
+    })

@@ -77,7 +77,7 @@ def rescore(scores: pd.DataFrame, metric_ids=None) -> pd.DataFrame:
                 rows = rows[rows["trust_type"].isin(info.group)]
                 keys = [rows["quarter"]]
             new = rows.groupby(keys, group_keys=False)["value"].apply(
-                lambda v: continuous_score(v, info.higher_is_better, info.floor))
+                lambda v, info=info: continuous_score(v, info.higher_is_better, info.floor))
             out.loc[new.index, "score"] = new
         else:
             continue
@@ -147,7 +147,7 @@ def comparison_group_size(published: np.ndarray, at_least: int) -> int | None:
     inner = values[(values > 1) & (values < 4)]
     if len(inner) == 0:
         return None
-    usable = (_SIZES >= at_least) & (_CHANCE_FIT ** len(inner) < 1e-6)
+    usable = (at_least <= _SIZES) & (_CHANCE_FIT ** len(inner) < 1e-6)
     fits = usable & _on_grid(values, _SIZES).all(axis=1)
     return int(_SIZES[np.argmax(fits)]) if fits.any() else None
 
@@ -251,7 +251,8 @@ def metric_scores(metrics: pd.DataFrame, *, deround: bool = True, rescored: bool
 # Step 2: average and domain scores
 
 
-def average_scores(scores: pd.DataFrame, *, exclude_metrics=(), exclude_domains=(), domain_weights=None) -> pd.DataFrame:
+def average_scores(scores: pd.DataFrame, *, exclude_metrics=(), exclude_domains=(),
+                   domain_weights=None) -> pd.DataFrame:
     """Average metric score per trust and quarter (OF5002): the plain mean of every counted score.
 
     ``exclude_metrics`` / ``exclude_domains`` drop metrics before averaging (what-ifs). ``domain_weights`` (a

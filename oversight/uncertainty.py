@@ -55,7 +55,7 @@ def exact_average_distribution(values: np.ndarray, n: np.ndarray):
     """
     trusts, width = values.shape
     base = np.where(n > 0, values.min(axis=1, initial=10**6, where=np.arange(width) < n[:, None]), 0)
-    span = int(np.max((values.max(axis=1) - base))) + 1 if trusts else 1
+    span = int(np.max(values.max(axis=1) - base)) + 1 if trusts else 1
     single = np.zeros((trusts, span))
     cols = values - base[:, None]
     valid = np.arange(width)[None, :] < n[:, None]

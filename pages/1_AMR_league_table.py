@@ -1,0 +1,51 @@
+"""AMR league table: rank, segment, average score, likely ranges and what it would take to move up."""
+
+import streamlit as st
+
+import oversight as nof
+import ui
+
+ui.page_setup("AMR league table", ":material/format_list_numbered:")
+view = ui.sidebar()
+result = ui.data.assess(view.key, view.method, view.dataset)
+ranges = ui.data.ranges(view.key, view.method, (view.quarter,), result)
+plan = ui.data.improvement(view.key, view.method, view.quarter, result)
+table = ui.show.ranges_text(view.table(result.trusts).merge(ranges, on=["quarter", "trust_code"], how="left"))
+table = table.merge(plan.drop(columns=["segment", "steps"]), on="trust_code", how="left")
+table["to_move_up"] = table["plan"].where(table["plan"] != "", table["blocked"])
+
+st.title("Aggregated metric ranking (AMR)")
+st.caption(ui.show.plain(f"{view.label} · {view.quarter} · {view.trust_type}s · {len(table)} trusts"))
+st.markdown("Trusts ordered by segment, then average metric score. The **likely ranges** show where a trust could "
+            "sit given how uneven its own metric scores are; **to move up** is the fall in average score that would "
+            "reach the next segment, and the fewest metrics that could deliver it, in each metric's own units.")
+
+columns = ["rank", "trust_name", "final_segment", "average_score_2dp", "deficit", "score_range", "rank_range",
+           "fall_needed", "metrics_needed", "to_move_up"]
+config = ui.show.league_columns() | {
+    "fall_needed": st.column_config.NumberColumn("Fall needed", format="%.2f",
+                                                 help="Fall in average score (2 dp) to reach the next segment."),
+    "metrics_needed": st.column_config.NumberColumn("Fewest metrics"),
+    "to_move_up": st.column_config.TextColumn("To move up a segment", width="large",
+                                              help="Improvements shared across the fewest metrics, worst first; the "
+                                              "value needed is that of a loaded peer already scoring that well."),
+}
+ui.show.table(table[columns], f"AMR league table {view.quarter}", column_config=config, height=560)
+st.download_button("Download in NHS England's league-table layout",
+                   ui.data.csv_bytes(nof.league_layout(table)), file_name="league-table-nhs-layout.csv",
+                   mime="text/csv", icon=":material/download:", on_click="ignore")
+ui.show.source(result.method.describe(result.banding) + "; likely ranges: " + ranges["range_method"].iloc[0])
+
+st.subheader("Likely range of rank")
+if view.trust:
+    row = table[table["trust_code"] == view.trust]
+    if len(row):
+        r = row.iloc[0]
+        st.info(f"**{ui.show.plain(r['trust_name'])}** ranks {r['rank']} (likely {r['rank_range']}), "
+                f"segment {r['final_segment']}.")
+chart_cols = ["rank", "trust_name", "trust_code", "rank_lo", "rank_hi", "segment", "average_score_2dp"]
+widest = table.assign(width=table["rank_hi"] - table["rank_lo"]).nlargest(1, "width").iloc[0]
+ui.show.chart(ui.charts.caterpillar(table[chart_cols], view.trust), table[chart_cols],
+              f"Likely rank ranges {view.quarter}",
+              f"Caterpillar chart of {len(table)} trusts' ranks with their likely ranges, ordered by rank. The widest "
+              f"range is {widest['trust_name']}'s, {widest['rank_lo']:.0f} to {widest['rank_hi']:.0f}.")

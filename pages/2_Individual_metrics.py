@@ -1,0 +1,65 @@
+"""Individual metric ranking (IMR): one metric across a peer group, with units, dates, scores, ranks and RAG."""
+
+import streamlit as st
+
+import ui
+from oversight import catalogue, insights
+
+ui.page_setup("Individual metrics (IMR)", ":material/leaderboard:")
+METRIC = ui.state.Param("metric", "metric")
+view = ui.sidebar(page_params=(METRIC,))
+result = ui.data.assess(view.key, view.method, view.dataset)
+
+available = view.table(result.scores)
+names = (available.drop_duplicates("metric_id").sort_values(["domain", "metric_name"])
+         .set_index("metric_id")[["domain", "metric_name"]])
+st.title("Individual metric ranking (IMR)")
+if names.empty:
+    st.warning("No metric scores are loaded for this quarter and trust type.")
+    st.stop()
+ui.state.choose("metric", list(names.index), names.index[0])
+metric_id = st.selectbox("Metric (grouped by domain)", list(names.index), key="metric",
+                         format_func=lambda m: f"{names.loc[m, 'domain']} · {names.loc[m, 'metric_name']} ({m})")
+ui.state.publish(ui.state.GLOBAL + (METRIC,))
+
+rows = view.table(insights.metric_table(result, view.quarter, view.trust_type, metric_id))
+info = catalogue.metric(metric_id)
+raw = rows["value"].notna().any()
+units = rows["units"].iloc[0] if raw else "score"
+direction = {True: "higher is better", False: "lower is better", None: "scored by NHS England"}[info.higher_is_better]
+dates = ", ".join(sorted(d for d in rows["reporting_date"].unique() if d)) or "not given"
+st.markdown(f"**{ui.show.plain(rows['metric_name'].iloc[0])}** · " + ui.show.plain(
+    f"units: {units} · {direction} · score {catalogue.comparison_group_text(metric_id)} · reporting period: {dates}"))
+
+cols = st.columns(4)
+cols[0].metric("Trusts scored", len(rows))
+cols[1].metric("Peer median", f"{rows['peer_median'].iloc[0]:.2f}" if raw else f"{rows['score'].median():.2f}")
+cols[2].metric("Peer quartiles", f"{rows['peer_lower_quartile'].iloc[0]:g} to {rows['peer_upper_quartile'].iloc[0]:g}"
+               if raw else "n/a")
+if view.trust in set(rows["trust_code"]):
+    mine = rows[rows["trust_code"] == view.trust].iloc[0]
+    cols[3].metric(f"{mine['trust_name']}", f"rank {mine['imr_rank']} of {len(rows)}",
+                   help=f"Value {mine['value']:g} {units}; score {mine['score']:.2f}; RAG {mine['rag']}."
+                   if raw else f"Score {mine['score']:.2f}; RAG {mine['rag']}.")
+
+x_field, x_title = ("value", f"{rows['metric_name'].iloc[0]} ({units})") if raw else ("score", "Score (1 best)")
+best = rows.iloc[0]
+ui.show.chart(
+    ui.charts.metric_dots(rows, x_field, x_title, rows["peer_median"].iloc[0] if raw else None, view.trust,
+                          info.higher_is_better if raw else False),
+    rows[["imr_rank", "trust_name", "value", "units", "reporting_date", "score", "rag", "peer_median"]],
+    f"IMR {metric_id} {view.quarter}",
+    f"Dot chart of {len(rows)} trusts' {x_title} ordered by rank, shaped and coloured by RAG; best is "
+    f"{best['trust_name']} ({best[x_field]:g}).")
+
+st.subheader("Every trust")
+columns = ["imr_rank", "trust_name", "value", "units", "reporting_date", "score", "peer_median",
+           "peer_lower_quartile", "peer_upper_quartile", "rag"]
+ui.show.table(rows[columns], f"IMR {metric_id} {view.quarter} table", column_config={
+    "imr_rank": st.column_config.NumberColumn("Rank", help="Within trust type, by score then raw value."),
+    "trust_name": "Trust", "value": "Value", "units": "Units", "reporting_date": "Reporting period",
+    "score": st.column_config.NumberColumn("Score", format="%.2f"), "peer_median": "Peer median",
+    "peer_lower_quartile": "Lower quartile", "peer_upper_quartile": "Upper quartile", "rag": "RAG"})
+st.caption(insights.RAG_RULE)
+ui.show.source("score = 1 + 3 (rank - 1) / (N - 1) on the raw value in its comparison group, as published by "
+               "NHS England; peer median and quartiles within trust type")

@@ -1,0 +1,57 @@
+"""Confidence intervals and volatility: likely ranges against the cut points, hidden problems, and changes over time."""
+
+import streamlit as st
+
+import ui
+from oversight import insights
+
+ui.page_setup("Confidence and volatility", ":material/query_stats:")
+view = ui.sidebar()
+result = ui.data.assess(view.key, view.method, view.dataset)
+ranges = ui.data.ranges(view.key, view.method, tuple(view.dataset.quarters), result)
+table = view.table(result.trusts.merge(ranges, on=["quarter", "trust_code"]))
+cuts = result.cuts[view.quarter]
+
+st.title("Confidence intervals and volatility")
+st.caption(ui.show.plain(f"{view.label} · {view.quarter} · {view.trust_type}s"))
+st.markdown("A trust's **likely range** is where its average score would fall if its own metric scores were drawn "
+            "again: wide when its scores are uneven. A range crossing a dashed line could sit in another segment.")
+
+st.subheader("Likely range of average score against the segment cut points")
+chart_cols = ["trust_name", "trust_code", "average_score_2dp", "score_lo", "score_hi", "unadjusted_segment",
+              "segment_hi", "p_worse_segment"]
+crossing = int((table["segment_hi"] > table["unadjusted_segment"]).sum())
+ui.show.chart(ui.charts.score_ranges(table, cuts, view.trust), table[chart_cols],
+              f"Likely score ranges {view.quarter}",
+              f"Range chart of {len(table)} trusts' average scores with likely ranges, against cut points "
+              f"{', '.join(f'{c:.3f}' for c in cuts)}; {crossing} ranges reach into a worse segment.",
+              column_config={"p_worse_segment": st.column_config.NumberColumn(
+                  "Share of replicates in a worse segment", format="%.2f")})
+ui.show.source(ranges["range_method"].iloc[0] + "; cut points: " + result.banding.description)
+
+st.subheader("Hidden problems: good overall, struggling somewhere")
+hidden = view.table(insights.hidden_problems(result, ranges, view.quarter).assign(quarter=view.quarter))
+st.markdown(f"Trusts in segment 1 or 2 with a metric scoring {insights.HIDDEN_SCORE} or worse, a domain in "
+            "segment 4, or a likely range reaching into a worse segment.")
+if hidden.empty:
+    st.success("No trust in segment 1 or 2 has a hidden problem by these tests.")
+else:
+    ui.show.table(hidden.drop(columns=["quarter", "trust_type"]), f"hidden problems {view.quarter}", column_config={
+        "trust_code": "Code", "trust_name": "Trust", "segment": "Segment", "average_score_2dp": "Average score",
+        "weak_metrics": "Metrics scoring 3.5+", "weak_domains": "Domains in segment 4",
+        "range_reaches": "Range reaches segment", "reasons": "Why listed"})
+
+st.subheader("Volatility: segment and rank in every quarter")
+grid = view.peers(insights.volatility(result, ranges))
+shown = grid[["trust_name", "trust_code", "quarter", "final_segment", "rank", "average_score_2dp", "rank_lo",
+              "rank_hi", "change", "cell_label", "sort_rank"]]
+outside = int(grid["rank_outside_range"].fillna(False).astype(bool).sum())
+ui.show.chart(ui.charts.segment_grid(shown, view.trust), shown.drop(columns=["cell_label", "sort_rank"]),
+              "Segment and rank by quarter",
+              f"Grid of {grid['trust_code'].nunique()} trusts by quarter; each cell shows the segment and rank. "
+              f"{outside} quarter-on-quarter rank changes fall outside the previous quarter's likely range.")
+moves = grid[grid["change"] != ""][["quarter", "trust_name", "change"]]
+ui.show.table(moves, "changes by quarter", column_config={"quarter": "Quarter", "trust_name": "Trust",
+                                                          "change": "Change since the quarter before"})
+st.caption("A change inside the previous quarter's likely range is within the noise of the trust's own uneven "
+           "scores; NHS England calls only changes past a threshold significant (their test is not published).")

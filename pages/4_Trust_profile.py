@@ -1,0 +1,75 @@
+"""Trust profile: one trust's metrics against its peers, domain scores, history, what moving up takes, caveats."""
+
+import streamlit as st
+
+import ui
+from oversight import insights
+
+ui.page_setup("Trust profile", ":material/local_hospital:")
+view = ui.sidebar()
+result = ui.data.assess(view.key, view.method, view.dataset)
+st.title("Trust profile")
+if not view.trust:
+    st.info("Choose a trust under **Trust to highlight** in the sidebar to see its profile.")
+    st.stop()
+
+ranges = ui.data.ranges(view.key, view.method, tuple(view.dataset.quarters), result)
+history = result.trusts[result.trusts["trust_code"] == view.trust].merge(ranges, on=["quarter", "trust_code"])
+now = history[history["quarter"] == view.quarter]
+if now.empty:
+    st.warning(f"This trust has no figures in {view.quarter}.")
+    st.stop()
+me = now.iloc[0]
+st.header(ui.show.plain(me["trust_name"]))
+st.caption(ui.show.plain(f"{me['trust_code']} · {me['trust_type']} · {me['trust_subtype'] or 'subtype not given'} · "
+           f"{me['region'] or 'region not given'} · {view.quarter}"))
+peers = int((view.table(result.trusts)["trust_code"] != "").sum())
+cols = st.columns(4)
+cols[0].metric("Rank", f"{me['rank']} of {peers}", help=f"Likely range {me['rank_lo']} to {me['rank_hi']}.")
+cols[1].metric("Segment", int(me["final_segment"]), help="After the financial override; 5 = Recovery Support "
+               "Programme.")
+cols[2].metric("Average score", f"{me['average_score_2dp']:.2f}",
+               help=f"Likely range {me['score_lo']:.2f} to {me['score_hi']:.2f}; 1 best, 4 worst.")
+cols[3].metric("Metrics scored", "" if me["n_metrics"] is None else int(me["n_metrics"]))
+for note in insights.trust_caveats(result, ui.data.trust_register(), view.quarter, view.trust):
+    st.warning(ui.show.plain(note), icon=":material/info:")
+
+st.subheader("Each metric against its peers")
+spread = insights.metric_spread(result, view.quarter, view.trust)
+if spread.empty:
+    st.info("No metric scores are loaded for this trust (a league-table file holds averages only).")
+else:
+    weakest = spread.sort_values("score", ascending=False).iloc[0]
+    ui.show.chart(ui.charts.spine(spread), spread.drop(columns=[c for c in spread if c.startswith("pos_")]),
+                  f"{me['trust_code']} metrics against peers {view.quarter}",
+                  f"Spine chart of {len(spread)} metrics: grey bars span the peer minimum to maximum (darker: the "
+                  f"middle half), the tick is the median, the marker is this trust. Its weakest metric is "
+                  f"{weakest['metric_name']} (score {weakest['score']:.2f}).")
+    st.caption(insights.RAG_RULE + " Peers: the loaded trusts of the same type.")
+
+st.subheader("Domain scores")
+domains = result.domains[(result.domains["quarter"] == view.quarter) & (result.domains["trust_code"] == view.trust)]
+domains = domains.assign(domain_segment_label=lambda f: "segment " + f["domain_segment"].astype(str))
+ui.show.chart(ui.charts.domain_bars(domains), domains[["domain", "domain_score_2dp", "n_metrics", "domain_segment",
+                                                       "domain_segment_source"]],
+              f"{me['trust_code']} domain scores {view.quarter}",
+              "Bar chart of domain scores: " + "; ".join(f"{d.domain} {d.domain_score_2dp:.2f} (segment "
+                                                          f"{d.domain_segment})" for d in domains.itertuples()))
+
+st.subheader("History across quarters")
+shown = history[["quarter", "rank", "rank_lo", "rank_hi", "final_segment", "average_score_2dp", "score_lo", "score_hi"]]
+ui.show.chart(ui.charts.history(shown, "rank", "Rank (1 best)"), shown, f"{me['trust_code']} rank history",
+              "Line chart of rank by quarter with likely ranges, labelled by segment: "
+              + "; ".join(f"{r.quarter} rank {r.rank} (segment {r.final_segment})" for r in shown.itertuples()))
+
+st.subheader("What it would take to move up a segment")
+plan = ui.data.improvement(view.key, view.method, view.quarter, result)
+step = plan[plan["trust_code"] == view.trust].iloc[0]
+if step["blocked"]:
+    st.info(f"No score change is worked out: {step['blocked']}.")
+else:
+    st.markdown(f"Average score to fall from **{me['average_score_2dp']:.2f}** to **{step['target_average']:.2f}** "
+                f"(by {step['fall_needed']:.2f}) to reach segment {int(step['target_segment'])}. The fewest metrics "
+                f"that could do it: **{int(step['metrics_needed'])}**.")
+    ui.show.table(ui.show.steps_frame(step["steps"]), f"{me['trust_code']} improvement plan")
+ui.show.source(result.method.describe(result.banding) + "; likely ranges: " + ranges["range_method"].iloc[0])

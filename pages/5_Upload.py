@@ -1,0 +1,66 @@
+"""Upload a CSV (NHS England's files or our template) and see its ranking at once, safely."""
+
+import streamlit as st
+
+import oversight as nof
+import ui
+from oversight import io as nof_io
+from ui import controls
+
+ui.page_setup("Upload a CSV", ":material/upload_file:")
+view = ui.sidebar()
+st.title("Upload a CSV and see its ranking")
+st.markdown("Upload NHS England's NOF **data** or **league-table** files (any trust type, several at once) or our "
+            "**template**. Your files stay in this browser session only: nobody else sees them, the default data "
+            "never changes, and a file that cannot be used leaves your last good upload in place.")
+
+example = nof_io.template_example(ui.data.default_dataset())
+with st.expander("The template: what it holds and an example", expanded=False):
+    st.markdown(nof_io.TEMPLATE_HELP)
+    st.dataframe(example.head(12), hide_index=True)
+    row = st.container(horizontal=True)
+    row.download_button("Blank template", ui.data.csv_bytes(example.iloc[0:0]), "nof-template.csv", "text/csv",
+                        icon=":material/download:", on_click="ignore")
+    row.download_button("Example (six real trusts, Q4)", ui.data.csv_bytes(example), "nof-template-example.csv",
+                        "text/csv", icon=":material/download:", on_click="ignore")
+
+st.file_uploader("CSV files", accept_multiple_files=True, key="uploader", on_change=controls.on_upload,
+                 help=f"Up to {nof_io.MAX_FILE_MB} MB each. CSV text (UTF-8 is best).")
+
+report = st.session_state.get("upload_report")
+if report:
+    st.subheader("Validation report")
+    if report["ok"]:
+        st.success("Read: " + ui.show.plain("; ".join(f.describe() for f in report["files"])))
+    else:
+        kept = "your previous upload" if st.session_state.get("upload_files") else "NHS England's default data"
+        st.error(f"{ui.show.plain(', '.join(report['names']))} could not be used, so nothing changed: the app still "
+                 f"shows {kept}. "
+                 "Each problem below says where it is and how to fix it.")
+    if report["problems"]:
+        ui.show.table(nof.problems_frame(report["problems"]), "upload problems", column_config={
+            "severity": "Severity", "file": "File", "row": "Row", "column": "Column", "problem": "Problem",
+            "fix": "What to do"})
+
+if st.session_state.get("upload_files") and view.key.startswith("upload:"):
+    result = ui.data.assess(view.key, view.method, view.dataset)
+    table = view.table(result.trusts)
+    st.subheader(f"Ranking of your upload: {view.quarter}, {view.trust_type}s")
+    ui.show.table(table[["rank", "trust_code", "trust_name", "final_segment", "average_score_2dp", "deficit",
+                         "n_metrics"]], f"upload ranking {view.quarter}", column_config=ui.show.league_columns())
+    ui.show.source(result.method.describe(result.banding), "Uploaded files: " + view.label + ".")
+    official = ui.data.assess(ui.data.DEFAULT_KEY, view.method, ui.data.default_dataset())
+    base = view.table(official.trusts)
+    movers, agreement = nof.compare_tables(base, table)
+    if len(movers) >= 2:
+        st.subheader("Against the official ranking")
+        st.markdown(f"Your upload holds {len(movers)} trusts of NHS England's {view.quarter} table. "
+                    + agreement.describe())
+        moved = movers[(movers["segment_change"] != 0) | (movers["rank_change"] != 0)]
+        ui.show.table(moved.drop(columns="trust_type"), "upload against official", column_config={
+            "trust_name": "Trust", "rank_before": "Official rank", "rank_after": "Your rank",
+            "final_segment_before": "Official segment", "final_segment_after": "Your segment",
+            "rank_change": "Places up", "segment_change": "Segments up", "score_change": "Score change"})
+    st.button("Forget my upload and go back to NHS England's data", on_click=controls.forget_upload)
+elif st.session_state.get("upload_files"):
+    st.info("Your upload is kept for this session: choose **Your upload** under Dataset in the sidebar to use it.")

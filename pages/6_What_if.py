@@ -1,0 +1,50 @@
+"""What-if: change the method or a trust's metrics and see every trust that moves."""
+
+import streamlit as st
+
+import oversight as nof
+import ui
+from oversight.whatif import apply_edits
+from ui import controls
+
+ui.page_setup("What-if", ":material/tune:")
+view = ui.sidebar(page_params=controls.METHOD_PARAMS)
+official = ui.data.assess(view.key, nof.Method(), view.dataset)
+st.title("What-if: change the method, see who moves")
+st.caption(ui.show.plain(f"{view.label} · {view.quarter} · {view.trust_type}s. Compared with NHS England's method on "
+                         "the same data."))
+
+scored = view.table(official.scores)
+names = dict(scored.drop_duplicates("metric_id").sort_values("metric_name")[["metric_id", "metric_name"]].values)
+method = controls.method_controls(official, view.quarter, names)
+
+st.subheader("Edit one trust's metrics")
+codes = dict(view.table(official.trusts)[["trust_code", "trust_name"]].values)
+who = st.selectbox("Trust", list(codes), format_func=codes.get, key="whatif_trust",
+                   index=list(codes).index(view.trust) if view.trust in codes else 0)
+edits = controls.edits_editor(official, view.quarter, who)
+ui.state.publish(ui.state.GLOBAL + controls.METHOD_PARAMS)
+
+key = controls.edits_key(view.key, edits)
+dataset = apply_edits(view.dataset, edits, official.scores) if len(edits) else view.dataset
+changed = ui.data.assess(key, method, dataset)
+movers, agreement = nof.compare_tables(view.table(official.trusts), view.table(changed.trusts))
+moved = movers[(movers["segment_change"] != 0) | (movers["rank_change"] != 0)]
+
+st.subheader("Who moves")
+cols = st.columns(3)
+cols[0].metric("Trusts changing segment", agreement.segment_changes)
+cols[1].metric("Trusts changing rank", agreement.rank_changes)
+cols[2].metric("Kendall's tau-b of the ranks", f"{agreement.kendall_tau:.3f}",
+               help="1 means the same order; computed within trust type.")
+st.markdown(agreement.describe())
+if moved.empty:
+    st.info("Nobody moves: this method gives NHS England's table.")
+else:
+    ui.show.table(moved.drop(columns="trust_type"), f"what-if movers {view.quarter}", column_config={
+        "trust_name": "Trust", "trust_code": "Code", "rank_before": "Official rank", "rank_after": "What-if rank",
+        "final_segment_before": "Official segment", "final_segment_after": "What-if segment",
+        "average_score_2dp_before": "Official score", "average_score_2dp_after": "What-if score",
+        "rank_change": "Places up", "segment_change": "Segments up", "score_change": "Score change"})
+ui.show.source(method.describe(changed.banding) + (f"; {len(edits)} edited metric(s) of {codes[who]}" if len(edits)
+                                                   else ""), "Weighted kappa from statsmodels; tau-b from scipy.")

@@ -1,0 +1,156 @@
+"""Controls of the upload and what-if pages: uploading safely, choosing a method, editing a trust's metrics."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+import streamlit as st
+
+import oversight as nof
+
+from . import data, state
+from .sidebar import UPLOAD
+
+# ---------------------------------------------------------------------------------------------------------------
+# Upload: the last good upload stays until a new one reads cleanly.
+
+
+def on_upload() -> None:
+    """Callback of the file uploader: read the files; keep them only if they read cleanly."""
+    files = st.session_state.get("uploader") or []
+    if not files:
+        return
+    payload = tuple((f.name, f.getvalue()) for f in files)
+    key = data.files_key(payload)
+    try:
+        dataset = data.read_upload(key, payload)
+    except nof.InputError as err:
+        st.session_state["upload_report"] = {"ok": False, "names": [n for n, _ in payload], "problems": err.problems,
+                                             "files": ()}
+        return
+    st.session_state["upload_files"] = payload
+    st.session_state["dataset"] = UPLOAD
+    st.session_state["upload_report"] = {"ok": True, "names": [n for n, _ in payload],
+                                         "problems": list(dataset.warnings), "files": dataset.files}
+
+
+def forget_upload() -> None:
+    for key in ("upload_files", "upload_report"):
+        st.session_state.pop(key, None)
+    st.session_state["dataset"] = data.DEFAULT_KEY
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Method: every choice lives in session state and the URL.
+
+DOMAIN_CODES = dict(zip(nof.catalogue.DOMAINS, ["access", "effectiveness", "safety", "people", "finance"]))
+BANDINGS = {"file": "Cut points from the file", "quartiles": "Pooled quartiles of loaded trusts",
+            "fixed": "Fixed thresholds"}
+
+
+def _list_to_url(values) -> str:
+    return ",".join(values)
+
+
+def _list_from_url(text: str) -> list[str]:
+    return [v for v in text.split(",") if v]
+
+
+METHOD_PARAMS = (
+    state.Param("banding", "banding"),
+    state.Param("cuts", "cuts"),
+    state.Param("override", "override", lambda b: "on" if b else "off", lambda t: t != "off"),
+    state.Param("rescore", "rescore", lambda b: "1" if b else "0", state.bool_from_url),
+    state.Param("drop_metrics", "drop", _list_to_url, _list_from_url),
+    state.Param("drop_domains", "dropdom", lambda v: ",".join(DOMAIN_CODES.get(d, d) for d in v),
+                lambda t: [d for d, c in DOMAIN_CODES.items() if c in _list_from_url(t)]),
+    state.Param("weights", "weights", lambda w: ",".join(f"{DOMAIN_CODES[d]}:{x:g}" for d, x in w),
+                lambda t: tuple((d, float(dict(p.split(":") for p in _list_from_url(t))[c]))
+                                for d, c in DOMAIN_CODES.items() if c in t)),
+)
+
+
+def _cuts(text: str, fallback) -> tuple[float, float, float]:
+    try:
+        values = tuple(float(x) for x in text.split(","))
+        if len(values) == 3 and list(values) == sorted(values):
+            return values
+    except (AttributeError, ValueError):
+        pass
+    return tuple(round(float(c), 3) for c in fallback)
+
+
+def method_controls(result: nof.Assessment, quarter: str, metric_names: dict[str, str]) -> nof.Method:
+    """Draw the method choices; return the :class:`oversight.Method` they describe."""
+    state.choose("banding", list(BANDINGS), "file")
+    state.choose("override", [True, False], True)
+    state.choose("rescore", [True, False], False)
+    if not st.session_state.get("cuts"):
+        st.session_state["cuts"] = ",".join(f"{c:.3f}" for c in result.cuts[quarter])
+    st.session_state["drop_metrics"] = [m for m in st.session_state.get("drop_metrics", []) if m in metric_names]
+    st.session_state.setdefault("drop_domains", [])
+    left, right = st.columns(2)
+    with left:
+        banding = st.radio("Banding rule", list(BANDINGS), key="banding", format_func=BANDINGS.get,
+                           help="How an average score becomes a segment.")
+        cuts = _cuts(st.session_state["cuts"], result.cuts[quarter])
+        if banding == "fixed":
+            st.text_input("Cut points between segments 1|2, 2|3, 3|4", key="cuts",
+                          help="Three ascending numbers, such as 2.05,2.32,2.62 (2026/27 uses fixed thresholds).")
+        st.toggle("Financial override (deficit trusts at least segment 3)", key="override")
+        st.toggle("Rescore from raw values among the loaded trusts", key="rescore",
+                  help="NHS England ranks some metrics against other trust types too; rescoring within the loaded "
+                       "trusts shows how much that matters.")
+    with right:
+        st.multiselect("Leave out metrics", list(metric_names), key="drop_metrics", format_func=metric_names.get)
+        st.multiselect("Leave out domains", list(nof.catalogue.DOMAINS), key="drop_domains")
+        weights = _weights()
+    rule = {"file": None, "quartiles": nof.PooledQuartiles(), "fixed": nof.FixedCuts(cuts)}[banding]
+    return nof.Method(banding=rule, override=st.session_state["override"], rescore=st.session_state["rescore"],
+                      exclude_metrics=tuple(st.session_state["drop_metrics"]),
+                      exclude_domains=tuple(st.session_state["drop_domains"]), domain_weights=weights)
+
+
+def _weights() -> tuple[tuple[str, float], ...]:
+    current = dict(st.session_state.get("weights") or ())
+    with st.expander("Weight the domains (NHS England does not)", expanded=bool(current)):
+        chosen = {}
+        for domain in nof.catalogue.DOMAINS:
+            chosen[domain] = st.number_input(domain, 0.0, 10.0, float(current.get(domain, 1.0)), 0.5,
+                                             key=f"weight-{DOMAIN_CODES[domain]}")
+    weights = tuple((d, w) for d, w in chosen.items()) if any(w != 1.0 for w in chosen.values()) else ()
+    st.session_state["weights"] = weights
+    return weights
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Edits to one trust's metrics
+
+
+def edits_editor(result: nof.Assessment, quarter: str, trust_code: str) -> pd.DataFrame:
+    """A table of one trust's metrics whose values and scores can be edited; returns the edits (may be empty)."""
+    rows = result.scores[(result.scores["quarter"] == quarter) & (result.scores["trust_code"] == trust_code)
+                         & result.scores["counted"]]
+    shown = rows[["metric_id", "metric_name", "units", "value", "score"]].reset_index(drop=True)
+    shown["score"] = shown["score"].round(2)
+    edited = st.data_editor(shown, key=f"edit-{quarter}-{trust_code}", hide_index=True, disabled=[
+        "metric_id", "metric_name", "units"], column_config={
+        "metric_id": "Metric", "metric_name": "Name", "units": "Units",
+        "value": st.column_config.NumberColumn("Raw value", help="Change it and the score follows, placed among "
+                                               "the peers' values."),
+        "score": st.column_config.NumberColumn("Score", min_value=1.0, max_value=4.0, step=0.01, format="%.2f")})
+    value_changed = ~((edited["value"] == shown["value"]) | (edited["value"].isna() & shown["value"].isna()))
+    score_changed = (edited["score"] - shown["score"]).abs() > 1e-9
+    changed = edited[value_changed | score_changed]
+    return pd.DataFrame({
+        "quarter": quarter, "trust_code": trust_code, "metric_id": changed["metric_id"],
+        "value": changed["value"].where(value_changed[changed.index]),
+        "score": changed["score"].where(score_changed[changed.index] & ~value_changed[changed.index]),
+    }).reset_index(drop=True)
+
+
+def edits_key(base_key: str, edits: pd.DataFrame) -> str:
+    if edits.empty:
+        return base_key
+    return base_key + "|edits:" + hashlib.sha256(edits.to_csv(index=False).encode()).hexdigest()[:12]

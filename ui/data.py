@@ -1,0 +1,72 @@
+"""The engine behind st.cache_data: every page asks here, nothing recomputes what the engine returns.
+
+Datasets are identified by a key string ("default", or "upload:<sha256 of the files>", or a what-if key built on
+either), so cached functions hash a short string instead of a whole dataset. The dataset itself is passed in an
+argument whose name starts with "_", which Streamlit leaves out of the cache key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+import streamlit as st
+
+import oversight as nof
+
+DEFAULT_KEY = "default"
+DEFAULT_LABEL = "NHS England NOF 2025/26, mental health and community trusts"
+SOURCE = ("Source: NHS England, NHS Oversight Framework 2025/26 CSV files (Open Government Licence v3.0), "
+          "as loaded in this session.")
+
+
+@st.cache_data(show_spinner="Loading NHS England's files...")
+def default_dataset() -> nof.Dataset:
+    return nof.default_dataset()
+
+
+def files_key(files) -> str:
+    """A key for a set of uploaded files: the SHA-256 of their names and bytes."""
+    digest = hashlib.sha256()
+    for name, data in files:
+        digest.update(name.encode())
+        digest.update(len(data).to_bytes(8, "little"))
+        digest.update(data)
+    return "upload:" + digest.hexdigest()[:16]
+
+
+@st.cache_data(show_spinner="Reading your files...", max_entries=32)
+def read_upload(key: str, _files: tuple) -> nof.Dataset:
+    """Read uploaded files (cached by their content key). Raises :class:`oversight.InputError`."""
+    return nof.read_files(list(_files))
+
+
+@st.cache_data(show_spinner="Scoring...", max_entries=64)
+def assess(key: str, method: nof.Method, _dataset: nof.Dataset) -> nof.Assessment:
+    return nof.assess(_dataset, method)
+
+
+@st.cache_data(show_spinner="Working out likely ranges...", max_entries=64)
+def ranges(key: str, method: nof.Method, quarters: tuple[str, ...], _assessment: nof.Assessment) -> pd.DataFrame:
+    """Likely ranges (engine defaults: exact score ranges, 5,000 seeded replicates for ranks) for ``quarters``."""
+    return nof.likely_ranges(_assessment, list(quarters))
+
+
+@st.cache_data(max_entries=64)
+def improvement(key: str, method: nof.Method, quarter: str, _assessment: nof.Assessment) -> pd.DataFrame:
+    return nof.improvement_plan(_assessment, quarter)
+
+
+@st.cache_data(max_entries=64)
+def changes(key: str, method: nof.Method, _assessment: nof.Assessment, _ranges: pd.DataFrame) -> pd.DataFrame:
+    return nof.segment_changes(_assessment, _ranges)
+
+
+@st.cache_data
+def trust_register() -> pd.DataFrame:
+    return nof.trust_register()
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """CSV for download, with spreadsheet formulas neutralised."""
+    return nof.to_csv(frame).encode("utf-8")

@@ -1,0 +1,107 @@
+"""Drawing helpers shared by the pages: a chart with its table alternative and downloads, a table with its download,
+and the line under each number saying its method and source."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from . import data
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "table"
+
+
+def table(frame: pd.DataFrame, name: str, *, column_config=None, height="auto", key: str | None = None) -> None:
+    """A table and a button to download it as CSV (formulas neutralised)."""
+    st.dataframe(frame, hide_index=True, column_config=column_config, height=height, key=key)
+    st.download_button("Download CSV", data.csv_bytes(frame), file_name=f"{_slug(name)}.csv", mime="text/csv",
+                       icon=":material/download:", key=f"csv-{key or _slug(name)}", on_click="ignore")
+
+
+def _chart_file(chart: alt.Chart, fmt: str):
+    def render():
+        if fmt == "svg":
+            buffer = io.StringIO()
+            chart.save(buffer, format="svg")
+            return buffer.getvalue().encode("utf-8")
+        buffer = io.BytesIO()
+        chart.save(buffer, format="png", scale_factor=2)
+        return buffer.getvalue()
+
+    return render
+
+
+def chart(chart: alt.Chart, frame: pd.DataFrame, name: str, alt_text: str, *, column_config=None) -> None:
+    """A chart with alt text, its data as a table in a second tab, and CSV / SVG / PNG downloads."""
+    slug = _slug(name)
+    tab_chart, tab_table = st.tabs([f"Chart: {name}", "Same data as a table"])
+    with tab_chart:
+        st.altair_chart(chart, width="stretch", alt=alt_text)
+        st.caption(alt_text)
+    with tab_table:
+        st.dataframe(frame, hide_index=True, column_config=column_config)
+    row = st.container(horizontal=True)
+    row.download_button("CSV", data.csv_bytes(frame), file_name=f"{slug}.csv", mime="text/csv",
+                            icon=":material/download:", key=f"csv-{slug}", on_click="ignore")
+    row.download_button("SVG", _chart_file(chart, "svg"), file_name=f"{slug}.svg", mime="image/svg+xml",
+                            icon=":material/image:", key=f"svg-{slug}", on_click="ignore")
+    row.download_button("PNG", _chart_file(chart, "png"), file_name=f"{slug}.png", mime="image/png",
+                            icon=":material/image:", key=f"png-{slug}", on_click="ignore")
+
+
+def source(method: str, extra: str = "") -> None:
+    """The line under a number or table: which method made it and where the data came from."""
+    st.caption(plain(f"Method: {method}. {data.SOURCE}{' ' + extra if extra else ''}"))
+
+
+def league_columns() -> dict:
+    """Column labels and formats for league tables, shared by every page that shows one."""
+    cc = st.column_config
+    return {
+        "rank": cc.NumberColumn("Rank", help="Within trust type: segment first, then average score to 2 dp; "
+                                "ties share the best rank."),
+        "trust_name": cc.TextColumn("Trust", width="medium"),
+        "trust_code": cc.TextColumn("Code"),
+        "final_segment": cc.NumberColumn("Segment", help="After the financial override; 5 = Recovery Support "
+                                         "Programme."),
+        "segment": cc.NumberColumn("Segment", help="After the financial override."),
+        "unadjusted_segment": cc.NumberColumn("Segment by score", help="Before the financial override."),
+        "average_score_2dp": cc.NumberColumn("Average score", format="%.2f", help="Mean of the trust's metric "
+                                             "scores, 1 best to 4 worst."),
+        "deficit": cc.CheckboxColumn("In deficit", help="Flagged by NHS England: segment at least 3."),
+        "score_range": cc.TextColumn("Likely range of score"),
+        "rank_range": cc.TextColumn("Likely range of rank"),
+        "n_metrics": cc.NumberColumn("Metrics"),
+        "region": cc.TextColumn("Region"),
+        "trust_subtype": cc.TextColumn("Subtype"),
+    }
+
+
+def ranges_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add ``score_range`` and ``rank_range`` text columns ('1.2 to 1.89', '1 to 11') from the range bounds."""
+    def both(lo, hi, fmt):
+        return [f"{fmt(a)} to {fmt(b)}" if pd.notna(a) and pd.notna(b) else "" for a, b in zip(lo, hi)]
+
+    return frame.assign(score_range=both(frame["score_lo"], frame["score_hi"], lambda v: f"{v:.2f}"),
+                        rank_range=both(frame["rank_lo"], frame["rank_hi"], lambda v: f"{v:.0f}"))
+
+
+def steps_frame(steps: list[dict]) -> pd.DataFrame:
+    """An improvement plan's steps as a readable table."""
+    frame = pd.DataFrame(steps)
+    return frame.rename(columns={"metric_name": "Metric", "score_now": "Score now", "score_target": "Score needed",
+                                 "value_now": "Value now", "value_needed": "Value needed", "units": "Units",
+                                 "text": "In words"})[["Metric", "Score now", "Score needed", "Value now",
+                                                       "Value needed", "Units", "In words"]].round(2)
+
+
+def plain(text) -> str:
+    """Text from a file (trust names, file names) made safe for Streamlit markdown: markdown characters escaped, so
+    a name can never turn into a link, emphasis or HTML."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", str(text))

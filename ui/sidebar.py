@@ -1,0 +1,91 @@
+"""The shared sidebar: navigation and the filters every page uses."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import oversight as nof
+
+from . import data, show, state
+
+PAGES = [
+    ("streamlit_app.py", "Overview", ":material/dashboard:"),
+    ("pages/1_AMR_league_table.py", "AMR league table", ":material/format_list_numbered:"),
+    ("pages/2_Individual_metrics.py", "Individual metrics (IMR)", ":material/leaderboard:"),
+    ("pages/3_Confidence_and_volatility.py", "Confidence and volatility", ":material/query_stats:"),
+    ("pages/4_Trust_profile.py", "Trust profile", ":material/local_hospital:"),
+    ("pages/5_Upload.py", "Upload a CSV", ":material/upload_file:"),
+    ("pages/6_What_if.py", "What-if: change the method", ":material/tune:"),
+]
+UPLOAD = "upload"
+
+
+def page_setup(title: str, icon: str) -> None:
+    st.set_page_config(page_title=f"{title} | NOF explorer", page_icon=icon, layout="wide")
+
+
+def current_dataset() -> tuple[str, nof.Dataset, str]:
+    """The dataset chosen in the sidebar: the default data, or this session's last good upload."""
+    upload = st.session_state.get("upload_files")
+    if st.session_state.get("dataset") == UPLOAD and upload:
+        key = data.files_key(upload)
+        names = ", ".join(name for name, _ in upload)
+        return key, data.read_upload(key, upload), f"Your upload: {names}"
+    return data.DEFAULT_KEY, data.default_dataset(), data.DEFAULT_LABEL
+
+
+def sidebar(page_params: tuple[state.Param, ...] = ()) -> state.View:
+    """Draw the shared sidebar and return the view it selects. ``page_params`` are a page's own URL values."""
+    state.restore(state.GLOBAL + tuple(page_params))
+    has_upload = bool(st.session_state.get("upload_files"))
+    with st.sidebar:
+        st.markdown("### NOF explorer")
+        if st.session_state.get("dataset") == UPLOAD and not has_upload:
+            st.info("The link asked for an uploaded dataset, which belongs to another session; showing the "
+                    "default data.")
+        state.choose("dataset", [data.DEFAULT_KEY, UPLOAD] if has_upload else [data.DEFAULT_KEY], data.DEFAULT_KEY)
+        if has_upload:
+            st.radio("Dataset", [data.DEFAULT_KEY, UPLOAD], key="dataset",
+                     format_func=lambda k: "NHS England's data (default)" if k == data.DEFAULT_KEY else "Your upload")
+        key, dataset, label = current_dataset()
+
+        quarters = dataset.quarters
+        state.choose("quarter", quarters, quarters[-1])
+        st.selectbox("Quarter", quarters, key="quarter")
+
+        types = dataset.trust_types
+        state.choose("trust_type", types, nof.catalogue.MHC if nof.catalogue.MHC in types else types[0])
+        st.selectbox("Trust type (peer group)", types, key="trust_type",
+                     help="NHS England ranks each type of trust only against its own peers.")
+        acute = st.session_state["trust_type"] == nof.catalogue.ACUTE
+        state.choose("non_specialist", [True, False], False)
+        if acute:
+            st.toggle("Non-specialist trusts only", key="non_specialist",
+                      help="Hide the 'Acute - Specialist' subtype, as the press's top-ten tables do. Ranks stay "
+                           "those of the whole acute table.")
+
+        trusts = _trust_names(key, dataset, st.session_state["quarter"], st.session_state["trust_type"])
+        state.choose("trust", [None, *trusts], None)
+        st.selectbox("Trust to highlight", list(trusts), key="trust", index=None,
+                     format_func=lambda code: trusts.get(code, code), placeholder="None",
+                     help="Marked in every chart and opened on the trust profile page.")
+        view_params = state.publish(state.GLOBAL + tuple(page_params))
+        global_params = {k: v for k, v in view_params.items() if k in {p.name for p in state.GLOBAL}}
+        st.divider()
+        for path, title, icon in PAGES:
+            st.page_link(path, label=title, icon=icon, query_params=global_params)
+        st.caption(show.plain(f"Data: {label}."))
+    return state.View(key, dataset, label, st.session_state["quarter"], st.session_state["trust_type"],
+                      bool(st.session_state["non_specialist"] and acute), st.session_state["trust"])
+
+
+@st.cache_data(max_entries=64)
+def _trust_names(key: str, _dataset: nof.Dataset, quarter: str, trust_type: str) -> dict[str, str]:
+    """Trust codes to names for one quarter and type, sorted by name."""
+    frames = [_dataset.metrics, _dataset.league]
+    rows = [f[(f["quarter"] == quarter) & (f["trust_type"] == trust_type)][["trust_code", "trust_name"]]
+            for f in frames]
+    names = {}
+    for frame in rows:
+        names.update(dict(zip(frame["trust_code"], frame["trust_name"])))
+    return dict(sorted(names.items(), key=lambda item: item[1]))
