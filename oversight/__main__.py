@@ -98,17 +98,9 @@ def _league(args) -> int:
     ranges = likely_ranges(assessment, [quarter], replicates=replicates,
                            seed=args.seed if args.seed is not None else DEFAULT_SEED)
     table = table.merge(ranges, on=["quarter", "trust_code"], how="left")
-    from_league = table["source"] == "league table"
-    if from_league.any():
-        published = dataset.league.set_index(["quarter", "trust_code"])
-        keys = list(zip(table.loc[from_league, "quarter"], table.loc[from_league, "trust_code"]))
-        table.loc[from_league, ["score_lo", "score_hi"]] = published.loc[keys, ["score_lo", "score_hi"]].to_numpy()
-        rank_cols = ["rank_lo", "rank_hi"]
-        table[rank_cols] = table[rank_cols].astype(float)
-        table.loc[from_league, rank_cols] = published.loc[keys, rank_cols].to_numpy() if not args.cuts else float("nan")
-        if args.cuts:
-            print("note: trusts read from a league table keep no likely range of rank after re-segmenting (their "
-                  "metric scores are not in the file).", file=sys.stderr)
+    if args.cuts and (table["source"] == "league table").any():
+        print("note: trusts read from a league table keep no likely range of rank after re-segmenting (their "
+              "metric scores are not in the file).", file=sys.stderr)
     sys.stdout.write(to_csv(league_layout(table)))
     return 0
 

@@ -68,6 +68,7 @@ class Assessment:
     scores : one row per trust, quarter and metric (:data:`oversight.scoring.SCORE_COLUMNS` plus ``imr_rank``).
     domains : domain scores per trust and quarter.
     cuts : the cut points used, ``{quarter: array([c1, c2, c3])}``.
+    published : NHS England's own figures from the files (:func:`published_summary`).
     """
 
     trusts: pd.DataFrame
@@ -76,6 +77,7 @@ class Assessment:
     cuts: dict
     banding: Banding
     method: Method = field(default_factory=Method)
+    published: pd.DataFrame | None = None
 
     def quarter(self, quarter: str) -> pd.DataFrame:
         """The league table of one quarter, ordered by trust type and rank."""
@@ -158,7 +160,7 @@ def assess(dataset: Dataset, method: Method | None = None) -> Assessment:
                             "n_metrics": "Int64"})
     trusts = trusts.sort_values(["quarter", "trust_type", "rank", "trust_code"], kind="stable").reset_index(drop=True)
     scores = scores.assign(imr_rank=imr_rank(scores))
-    return Assessment(trusts, scores, domain_scores(scores, dataset.metrics), cuts, banding, method)
+    return Assessment(trusts, scores, domain_scores(scores, dataset.metrics), cuts, banding, method, published)
 
 
 def quarter_cuts_frame(assessment: Assessment) -> pd.DataFrame:

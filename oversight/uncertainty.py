@@ -137,8 +137,10 @@ def likely_ranges(assessment, quarters=None, *, replicates: int = DEFAULT_REPLIC
     DataFrame, one row per trust and quarter: ``quarter``, ``trust_code``, ``score_lo``, ``score_hi`` (2 dp),
     ``rank_lo``, ``rank_hi`` (whole ranks), ``segment_lo``, ``segment_hi`` (the segments the score range spans,
     before the override), ``p_worse_segment`` (share of replicates in a worse segment than the trust's own) and
-    ``range_method``. Trusts known only from a league table keep their average fixed (no metric scores to resample)
-    and get no score range.
+    ``range_method``. Trusts known only from a league table keep their average fixed in the replicates (there are
+    no metric scores to resample) and take NHS England's published ranges instead: the score range always (it
+    depends only on the trust's own scores), the rank range only under the file's own method (another method moves
+    ranks the published range knows nothing of).
     """
     trusts_all = assessment.trusts
     quarters = quarters or sorted(trusts_all["quarter"].unique())
@@ -185,5 +187,25 @@ def likely_ranges(assessment, quarters=None, *, replicates: int = DEFAULT_REPLIC
             "range_method": (f"score: {'exact bootstrap distribution' if exact else f'{replicates:,} replicates'}; "
                              f"rank: {replicates:,} replicates, seed {seed}"),
         })
+        if fixed.any():
+            frame = _published_ranges(frame, fixed, assessment)
         out.append(frame)
     return pd.concat(out, ignore_index=True)
+
+
+def _published_ranges(frame: pd.DataFrame, fixed: np.ndarray, assessment) -> pd.DataFrame:
+    """League-table-only trusts: NHS England's published likely ranges where they still apply."""
+    published = assessment.published
+    if published is None:
+        return frame
+    keyed = published.set_index(["quarter", "trust_code"])
+    keys = pd.MultiIndex.from_frame(frame.loc[fixed, ["quarter", "trust_code"]])
+    own_method = assessment.method.banding is None and assessment.method.override
+    columns = ["score_lo", "score_hi"] + (["rank_lo", "rank_hi"] if own_method else [])
+    out = frame.astype({"rank_lo": float, "rank_hi": float})
+    out.loc[fixed, columns] = keyed.reindex(keys)[columns].to_numpy()
+    if not own_method:
+        out.loc[fixed, ["rank_lo", "rank_hi"]] = np.nan
+    note = "published by NHS England (league table)" + ("" if own_method else "; no rank range under another method")
+    out["range_method"] = np.where(fixed, note, out["range_method"])
+    return out

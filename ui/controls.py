@@ -134,8 +134,8 @@ def edits_editor(result: nof.Assessment, quarter: str, trust_code: str) -> pd.Da
                          & result.scores["counted"]]
     shown = rows[["metric_id", "metric_name", "units", "value", "score"]].reset_index(drop=True)
     shown["score"] = shown["score"].round(2)
-    edited = st.data_editor(shown, key=f"edit-{quarter}-{trust_code}", hide_index=True, disabled=[
-        "metric_id", "metric_name", "units"], column_config={
+    edited = st.data_editor(nof.neutralise_formulas(shown), key=f"edit-{quarter}-{trust_code}", hide_index=True,
+                            disabled=["metric_id", "metric_name", "units"], column_config={
         "metric_id": "Metric", "metric_name": "Name", "units": "Units",
         "value": st.column_config.NumberColumn("Raw value", help="Change it and the score follows, placed among "
                                                "the peers' values."),

@@ -10,6 +10,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+import oversight as nof
+
 from . import data
 
 
@@ -18,8 +20,9 @@ def _slug(text: str) -> str:
 
 
 def table(frame: pd.DataFrame, name: str, *, column_config=None, height="auto", key: str | None = None) -> None:
-    """A table and a button to download it as CSV (formulas neutralised)."""
-    st.dataframe(frame, hide_index=True, column_config=column_config, height=height, key=key)
+    """A table and a button to download it as CSV. Formulas are neutralised in the table itself too, so the
+    table's own download (its toolbar) is as safe as the button."""
+    st.dataframe(nof.neutralise_formulas(frame), hide_index=True, column_config=column_config, height=height, key=key)
     st.download_button("Download CSV", data.csv_bytes(frame), file_name=f"{_slug(name)}.csv", mime="text/csv",
                        icon=":material/download:", key=f"csv-{key or _slug(name)}", on_click="ignore")
 
@@ -45,7 +48,7 @@ def chart(chart: alt.Chart, frame: pd.DataFrame, name: str, alt_text: str, *, co
         st.altair_chart(chart, width="stretch", alt=alt_text)
         st.caption(alt_text)
     with tab_table:
-        st.dataframe(frame, hide_index=True, column_config=column_config)
+        st.dataframe(nof.neutralise_formulas(frame), hide_index=True, column_config=column_config)
     row = st.container(horizontal=True)
     row.download_button("CSV", data.csv_bytes(frame), file_name=f"{slug}.csv", mime="text/csv",
                             icon=":material/download:", key=f"csv-{slug}", on_click="ignore")
