@@ -51,10 +51,12 @@ def compare_tables(base: pd.DataFrame, other: pd.DataFrame) -> tuple[pd.DataFram
     tau = float(np.average([t for t, _ in taus], weights=[n for _, n in taus])) if taus else 1.0
     table = pd.crosstab(merged["final_segment_before"], merged["final_segment_after"]).reindex(
         index=range(1, 6), columns=range(1, 6), fill_value=0)
-    if (table.to_numpy().diagonal().sum() == table.to_numpy().sum()):
+    counts = table.to_numpy()
+    if counts.diagonal().sum() == counts.sum():
         kappa = 1.0
     else:
-        kappa = float(cohens_kappa(table.to_numpy(), wt="linear").kappa)
+        with np.errstate(invalid="ignore", divide="ignore"):  # a degenerate table (all one segment) gives NaN
+            kappa = float(cohens_kappa(counts, wt="linear").kappa)
     agreement = Agreement(len(merged), int((merged["segment_change"] == 0).sum()),
                           int((merged["segment_change"] != 0).sum()), int((merged["rank_change"] != 0).sum()),
                           tau, kappa)

@@ -22,16 +22,17 @@ def hidden_problems(assessment, ranges: pd.DataFrame, quarter: str, *,
     trusts = assessment.trusts[(assessment.trusts["quarter"] == quarter) & (assessment.trusts["segment"] <= 2)]
     scores = assessment.scores[(assessment.scores["quarter"] == quarter) & assessment.scores["counted"]]
     weak = scores[scores["score"] >= worst_score - 1e-9]
-    weak_text = weak.groupby("trust_code").apply(
-        lambda g: "; ".join(f"{r.metric_name} {r.score:.2f}" for r in g.itertuples()), include_groups=False)
+    labels = pd.Series([f"{n} {v:.2f}" for n, v in zip(weak["metric_name"], weak["score"])], index=weak.index,
+                       dtype=object)
+    weak_text = labels.groupby(weak["trust_code"]).agg("; ".join)
     d = assessment.domains
     domains = d[(d["quarter"] == quarter) & (d["domain_segment"] == 4)]
     domain_text = domains.groupby("trust_code")["domain"].agg("; ".join)
     reach = ranges[ranges["quarter"] == quarter].set_index("trust_code")["segment_hi"]
     out = trusts[["trust_code", "trust_name", "trust_type", "segment", "unadjusted_segment", "average_score_2dp"]]
     out = out.assign(
-        weak_metrics=out["trust_code"].map(weak_text).fillna(""),
-        weak_domains=out["trust_code"].map(domain_text).fillna(""),
+        weak_metrics=out["trust_code"].map(weak_text.to_dict()).astype(object).fillna(""),
+        weak_domains=out["trust_code"].map(domain_text.to_dict()).astype(object).fillna(""),
         range_reaches=out["trust_code"].map(reach),
     )
     out["range_reaches"] = out["range_reaches"].where(out["range_reaches"] > out["unadjusted_segment"]).astype("Int64")

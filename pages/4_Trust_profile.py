@@ -1,5 +1,6 @@
 """Trust profile: one trust's metrics against its peers, domain scores, history, what moving up takes, caveats."""
 
+import pandas as pd
 import streamlit as st
 
 import ui
@@ -30,7 +31,7 @@ cols[1].metric("Segment", int(me["final_segment"]), help="After the financial ov
                "Programme.")
 cols[2].metric("Average score", f"{me['average_score_2dp']:.2f}",
                help=f"Likely range {me['score_lo']:.2f} to {me['score_hi']:.2f}; 1 best, 4 worst.")
-cols[3].metric("Metrics scored", "" if me["n_metrics"] is None else int(me["n_metrics"]))
+cols[3].metric("Metrics scored", "n/a" if pd.isna(me["n_metrics"]) else int(me["n_metrics"]))
 for note in insights.trust_caveats(result, ui.data.trust_register(), view.quarter, view.trust):
     st.warning(ui.show.plain(note), icon=":material/info:")
 

@@ -46,7 +46,7 @@ def chart(chart: alt.Chart, frame: pd.DataFrame, name: str, alt_text: str, *, co
     tab_chart, tab_table = st.tabs([f"Chart: {name}", "Same data as a table"])
     with tab_chart:
         st.altair_chart(chart, width="stretch", alt=alt_text)
-        st.caption(alt_text)
+        st.caption(plain(alt_text))
     with tab_table:
         st.dataframe(nof.neutralise_formulas(frame), hide_index=True, column_config=column_config)
     row = st.container(horizontal=True)

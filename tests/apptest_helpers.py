@@ -1,0 +1,113 @@
+"""Small helpers for the AppTest suite (tests/test_app.py): open the app, move between pages, upload, read back.
+
+AppTest opens the entry script by absolute path; other pages are reached with ``switch_page`` (a page opened as its
+own script fails, because the shared sidebar's ``st.page_link`` needs the entry script). Opening a shared link to a
+page is ``switch_page`` before the first run, with the link's query parameters set.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest
+
+import oversight as nof
+
+ROOT = Path(__file__).resolve().parent.parent
+ENTRY = ROOT / "streamlit_app.py"
+
+OVERVIEW = "streamlit_app.py"
+AMR = "pages/1_AMR_league_table.py"
+IMR = "pages/2_Individual_metrics.py"
+CONFIDENCE = "pages/3_Confidence_and_volatility.py"
+PROFILE = "pages/4_Trust_profile.py"
+UPLOAD = "pages/5_Upload.py"
+WHAT_IF = "pages/6_What_if.py"
+PAGES = [OVERVIEW, AMR, IMR, CONFIDENCE, PROFILE, UPLOAD, WHAT_IF]
+
+# Elements whose text Streamlit renders as markdown.
+MARKDOWN_KINDS = ("title", "header", "subheader", "markdown", "caption", "info", "warning", "success", "error")
+
+
+def open_app(page: str = OVERVIEW, query_params: dict[str, str] | None = None) -> AppTest:
+    """A fresh session (a new browser tab), run once on ``page``; ``query_params`` are the URL it was opened with."""
+    at = AppTest.from_file(str(ENTRY), default_timeout=60)
+    if query_params:
+        at.query_params.update(query_params)
+    if page != OVERVIEW:
+        at.switch_page(page)
+    return at.run()
+
+
+def go(at: AppTest, page: str) -> AppTest:
+    """Follow the sidebar to ``page`` in the same session; fails on an exception."""
+    at.switch_page(page).run()
+    assert not at.exception, _exception_text(at)
+    return at
+
+
+def upload(at: AppTest, *files: tuple[str, bytes]) -> AppTest:
+    """Go to the upload page and upload ``files`` (name, bytes) in one go."""
+    go(at, UPLOAD)
+    at.file_uploader(key="uploader").set_value([(name, data, "text/csv") for name, data in files]).run()
+    assert not at.exception, _exception_text(at)
+    return at
+
+
+def template_bytes(frame: pd.DataFrame) -> bytes:
+    return nof.to_csv(frame).encode()
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    """``st.metric`` label to value, for the page on screen."""
+    return {m.label: m.value for m in at.metric}
+
+
+def table_with(at: AppTest, *columns: str, index: int = 0) -> pd.DataFrame:
+    """The ``index``-th table on screen (st.dataframe, read-only) that has all of ``columns``."""
+    found = [d.value for d in at.dataframe if d.editing_mode == "read_only" and set(columns) <= set(d.value.columns)]
+    on_screen = [list(d.value.columns) for d in at.dataframe]
+    assert len(found) > index, f"no table with columns {columns}; tables on screen: {on_screen}"
+    return found[index]
+
+
+def texts(at: AppTest, kinds=MARKDOWN_KINDS) -> list[str]:
+    """The text of every element of ``kinds`` on screen."""
+    return [str(el.value) for kind in kinds for el in getattr(at, kind)]
+
+
+def markdown_texts(at: AppTest) -> list[tuple[str, str]]:
+    """Every string on screen that Streamlit renders as markdown: text elements, metric labels, tab labels."""
+    out = [(kind, str(el.value)) for kind in MARKDOWN_KINDS for el in getattr(at, kind)]
+    out += [("metric label", m.label) for m in at.metric]
+    out += [("tab label", t.label) for t in at.tabs]
+    out += [("expander label", e.label) for e in at.expander]
+    return out
+
+
+def _exception_text(at: AppTest) -> str:
+    return "\n".join(f"{e.message}\n{''.join(e.stack_trace[-4:])}" for e in at.exception)
+
+
+class MediaCapture:
+    """Records the bytes behind every download button (AppTest keeps them in a store it throws away after a run)."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.files: dict[str, bytes] = {}
+        original = MemoryMediaFileStorage.load_and_get_id
+
+        def load_and_get_id(storage, path_or_data, *args, **kwargs):
+            file_id = original(storage, path_or_data, *args, **kwargs)
+            if isinstance(path_or_data, bytes | bytearray):
+                self.files[file_id] = bytes(path_or_data)
+            return file_id
+
+        monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", load_and_get_id)
+
+    def data(self, button) -> bytes:
+        """The bytes a download button serves (its URL is /mock/media/<file id>.<ext>)."""
+        file_id = Path(button.proto.url).stem
+        assert file_id in self.files, f"no captured file for {button.label!r} ({button.proto.url})"
+        return self.files[file_id]

@@ -1,0 +1,117 @@
+"""Helpers for the browser test: run `streamlit run` on a free port, and wait for Streamlit's reruns to settle.
+
+Kept apart from the test so the test reads as a list of what a user sees. Nothing here downloads a browser: the test
+drives Debian's Chromium at CHROMIUM.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+VIEWPORT = {"width": 1440, "height": 1000}
+MAX_SCREENSHOT_HEIGHT = 12000
+
+BUSY = '[data-testid="stStatusWidget"], [data-testid="stSkeleton"], [data-testid="stSpinner"]'
+MAIN = '[data-testid="stMain"]'
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@contextlib.contextmanager
+def streamlit_server(timeout: float = 60):
+    """Run the app with `streamlit run` on a free port; yield its base URL; always stop it (terminate, then kill)."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
+             "--browser.gatherUsageStats", "false", "--server.port", str(port), "--server.address", "127.0.0.1",
+             "--server.fileWatcherType", "none"],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        try:
+            deadline = time.monotonic() + timeout
+            while not _healthy(url):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    output = log.read().decode(errors="replace")[-3000:]
+                    raise RuntimeError(f"streamlit did not answer on {url}/_stcore/health "
+                                       f"(exit code {proc.poll()}):\n{output}")
+                time.sleep(0.25)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+
+
+def settle(page, quiet: float = 2.0, timeout: float = 60) -> None:
+    """Wait until Streamlit has finished running: no status widget, skeleton or spinner for ``quiet`` seconds."""
+    deadline = time.monotonic() + timeout
+    quiet_since = None
+    while time.monotonic() < deadline:
+        busy = page.locator(BUSY).count()
+        now = time.monotonic()
+        if busy:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = now
+        elif now - quiet_since >= quiet:
+            return
+        page.wait_for_timeout(250)
+    raise TimeoutError(f"Streamlit still running after {timeout:.0f} s on {page.url}")
+
+
+def open_page(page, url: str) -> None:
+    """Go to ``url`` at the normal viewport size and wait for the app to finish its run."""
+    page.set_viewport_size(VIEWPORT)
+    page.goto(url)
+    page.wait_for_selector('[data-testid="stSidebar"]', timeout=30_000)
+    page.wait_for_selector(MAIN, timeout=30_000)
+    settle(page)
+
+
+def full_screenshot(page, path: Path) -> None:
+    """Grow the viewport to the main container's scroll height (Streamlit scrolls inside it, so a plain full-page
+    screenshot shows only the first screen), then save a full screenshot."""
+    height = page.evaluate(f"""() => {{
+        const m = document.querySelector('{MAIN}') || document.querySelector('section.main');
+        return m ? m.scrollHeight : 2000; }}""")
+    page.set_viewport_size({"width": VIEWPORT["width"],
+                            "height": min(max(VIEWPORT["height"], height + 50), MAX_SCREENSHOT_HEIGHT)})
+    page.wait_for_timeout(500)
+    settle(page, quiet=1.0)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(VIEWPORT)
+
+
+def screenshot_dir() -> Path:
+    return Path(os.environ.get("SCREENSHOT_DIR") or ROOT / "screenshots")

@@ -1,0 +1,180 @@
+"""The app in a real browser: `streamlit run` driven by Debian's Chromium through Playwright.
+
+Every page opens without an exception and shows what it should (a full screenshot of each is saved to
+$SCREENSHOT_DIR, or screenshots/ in the repository); a shared link reopens the same view and navigation keeps it; an
+upload ranks at once and a bad file leaves it in place; the charts draw.
+
+Run: python -m pytest tests/test_browser.py -q -m browser
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from tests.browser_helpers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    VIEWPORT,
+    full_screenshot,
+    open_page,
+    screenshot_dir,
+    settle,
+    streamlit_server,
+)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                       reason=f"Chromium is not installed at {CHROMIUM} (Debian package 'chromium'); the browser "
+                              "test never downloads a browser"),
+]
+playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+
+EXCEPTION = '[data-testid="stException"]'
+SIDEBAR = '[data-testid="stSidebar"]'
+MAIN = '[data-testid="stMain"]'
+CHART = '[data-testid="stVegaLiteChart"]'
+
+# (URL path, texts a user must see, whether the page draws a Vega-Lite chart: it must render as svg/canvas)
+PAGES = [
+    ("/", ["NHS Oversight Framework: overview", "Trusts per segment", "Top ten"], True),
+    ("/AMR_league_table", ["Aggregated metric ranking", "Kent Community Health NHS Foundation Trust"], True),
+    ("/Individual_metrics", ["Individual metric ranking (IMR)", "Every trust"], True),
+    ("/Confidence_and_volatility", ["Confidence intervals and volatility", "Hidden problems"], True),
+    ("/Trust_profile?trust=RWX", ["Trust profile", "Berkshire Healthcare NHS Foundation Trust", "Domain scores"],
+     True),
+    ("/Upload", ["Upload a CSV and see its ranking", "CSV files"], False),
+    ("/What_if", ["What-if: change the method, see who moves", "Who moves"], False),
+]
+
+
+@pytest.fixture(scope="module")
+def base_url():
+    with streamlit_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser context per test: a new Streamlit session, nothing carried over."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(30_000)
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def shot_name(path: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", path.strip("/")).strip("_") or "Overview"
+
+
+def assert_no_exception(page, where: str) -> None:
+    errors = page.locator(EXCEPTION)
+    if errors.count():
+        raise AssertionError(f"{where}: Streamlit exception shown:\n" + "\n---\n".join(errors.all_inner_texts()))
+
+
+def assert_visible_text(page, text: str, where: str, within: str = "body") -> None:
+    """``text`` is on screen (a visible element; the hidden accessibility copy of a data grid does not count)."""
+    found = page.locator(within).get_by_text(text, exact=False).filter(visible=True)
+    assert found.count() > 0, f"{where}: no visible text {text!r}"
+
+
+def table_after_heading(page, heading: str):
+    """The first data frame after the heading that contains ``heading``."""
+    return page.locator(MAIN).locator('[data-testid="stHeading"]').filter(has_text=heading).locator(
+        'xpath=following::div[@data-testid="stDataFrame"][1]')
+
+
+def assert_chart_drawn(page, where: str) -> None:
+    charts = page.locator(CHART)
+    assert charts.count() > 0, f"{where}: no Vega-Lite chart"
+    drawn = charts.first.locator("svg, canvas")
+    drawn.first.wait_for(state="visible", timeout=15_000)
+    box = drawn.first.bounding_box()
+    assert box and box["width"] > 100 and box["height"] > 100, f"{where}: chart drawn too small: {box}"
+
+
+@pytest.mark.parametrize(("path", "texts", "has_chart"), PAGES, ids=[shot_name(p) for p, _, _ in PAGES])
+def test_page_opens(page, base_url, path, texts, has_chart):
+    started = time.monotonic()
+    open_page(page, base_url + path)
+    assert_no_exception(page, path)
+    for text in texts:
+        assert_visible_text(page, text, path)
+    if has_chart:  # the brief asks for AMR and Confidence; every page with a chart is checked
+        assert_chart_drawn(page, path)
+    full_screenshot(page, screenshot_dir() / f"{shot_name(path)}.png")
+    assert_no_exception(page, path)
+    print(f"{path}: {time.monotonic() - started:.1f} s")
+
+
+def test_shared_link_reopens_the_view(page, base_url):
+    open_page(page, base_url + "/AMR_league_table?quarter=Q2+2025%2F26&trust=RNK")
+    assert_no_exception(page, "shared link")
+    sidebar = page.locator(SIDEBAR)
+    assert sidebar.get_by_role("combobox", name="Quarter").input_value() == "Q2 2025/26"
+    assert "Tavistock and Portman" in sidebar.get_by_role("combobox", name="Trust to highlight").input_value()
+    info = page.locator(MAIN).locator('[data-testid="stAlert"]').filter(has_text="Tavistock and Portman")
+    assert info.count() == 1, "the info box above the rank chart does not name the highlighted trust"
+    assert "Q2 2025/26" in page.locator(MAIN).locator('[data-testid="stCaptionContainer"]').first.inner_text()
+    full_screenshot(page, screenshot_dir() / "shared_link_AMR_Q2_RNK.png")
+
+    sidebar.locator('[data-testid="stPageLink"]').filter(has_text="Trust profile").locator("a").click()
+    page.wait_for_url(re.compile(r"/Trust_profile"))
+    settle(page)
+    assert_no_exception(page, "trust profile from the shared link")
+    query = parse_qs(urlparse(page.url).query)
+    assert query.get("quarter") == ["Q2 2025/26"] and query.get("trust") == ["RNK"], page.url
+    header = page.locator(MAIN).locator('[data-testid="stHeading"]').filter(has_text="Tavistock and Portman")
+    assert header.count() >= 1, "the trust profile does not show Tavistock and Portman"
+    assert_visible_text(page, "Q2 2025/26", "trust profile caption", within=MAIN)
+    full_screenshot(page, screenshot_dir() / "shared_link_Trust_profile_RNK.png")
+
+
+def test_upload_ranks_and_a_bad_file_keeps_it(page, base_url, tmp_path):
+    import oversight
+
+    good = tmp_path / "nof-template-example.csv"
+    good.write_text(oversight.to_csv(oversight.io.template_example(oversight.default_dataset())), encoding="utf-8")
+    bad = tmp_path / "league-table.xlsx"
+    bad.write_bytes(b"PK\x03\x04" + b"\x00" * 200)
+
+    open_page(page, base_url + "/Upload")
+    uploader = page.locator('[data-testid="stFileUploader"] input[type="file"]')
+    uploader.set_input_files(str(good))
+    page.get_by_text("Ranking of your upload").wait_for(timeout=30_000)
+    settle(page)
+    assert_no_exception(page, "good upload")
+    main = page.locator(MAIN)
+    assert_visible_text(page, "Ranking of your upload", "good upload", within=MAIN)
+    assert_visible_text(page, "Your upload holds 6 trusts", "good upload", within=MAIN)
+    ranking = table_after_heading(page, "Ranking of your upload")
+    assert ranking.locator("table").get_attribute("aria-rowcount") == "7", "the ranking should show 6 trusts"
+    assert "Your upload" in page.locator(SIDEBAR).inner_text()
+    full_screenshot(page, screenshot_dir() / "upload_good.png")
+
+    uploader.set_input_files(str(bad))
+    page.locator('[data-testid="stAlertContentError"]').wait_for(timeout=30_000)
+    settle(page)
+    assert_no_exception(page, "bad upload")
+    error = main.locator('[data-testid="stAlertContentError"]').inner_text()
+    assert bad.name in error, error
+    assert "could not be used" in error and "previous upload" in error, error
+    assert_visible_text(page, "Ranking of your upload", "after a bad upload", within=MAIN)
+    assert_visible_text(page, "Your upload holds 6 trusts", "after a bad upload", within=MAIN)
+    assert table_after_heading(page, "Ranking of your upload").locator("table").get_attribute("aria-rowcount") == "7"
+    full_screenshot(page, screenshot_dir() / "upload_bad_file.png")
