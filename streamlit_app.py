@@ -23,10 +23,10 @@ cols[1].metric("National average score", f"{average:.2f}", help=f"All {n_scores:
                "divided by their number (1 best, 4 worst), as NHS England computes it.")
 cols[2].metric("In segment 1", int(counts.loc[counts["segment"] == 1, "trusts"].iloc[0]))
 cols[3].metric("In financial deficit", int(table["deficit"].sum()))
-ui.show.source(result.method.describe(result.banding))
+ui.show.source(view, result.method.describe(result.banding))
 
 st.subheader("Trusts per segment")
-ui.show.chart(ui.charts.segment_bars(counts), counts, f"Trusts per segment {view.quarter}",
+ui.show.chart(ui.charts.segment_bars, (counts,), counts, f"Trusts per segment {view.quarter}",
               f"Bar chart of trusts per segment, {view.quarter}: "
               + ", ".join(f"segment {r.segment}: {r.trusts}" for r in counts.itertuples()) + ".")
 

@@ -9,7 +9,10 @@ What it measures, with ``streamlit.testing.v1.AppTest`` (the script runs in this
 websocket, so the figures are the server-side script run, which is what a filter change costs before the browser
 redraws; they leave out network and front-end rendering):
 
-* baseline: an AppTest of a trivial script (``import streamlit as st; st.title("empty")``) rerun N times;
+* baseline: an empty page of this app: a page that draws the shared sidebar (navigation and filters, which every
+  page has) and nothing else, its quarter filter changed the same way. It lives in a temporary copy of the app
+  (symbolic links to the real files plus ``pages/0_Empty.py``), never in the app itself. For information, a bare
+  Streamlit script (``st.title("empty")``) is timed too: it shows the fixed cost of the sidebar;
 * headline subject: the AMR league table page (``streamlit_app.py`` opened by absolute path, run once, switched to
   ``pages/1_AMR_league_table.py``, warmed up by visiting Q4 and Q3 once each), then the sidebar quarter selectbox
   (key ``quarter``) set alternately to "Q3 2025/26" and "Q4 2025/26", each ``at.run()`` timed. Both quarters are
@@ -68,10 +71,10 @@ def _set_quarter(at, quarter: str) -> float:
     return elapsed
 
 
-def _open(page: str, trust: str | None = None):
+def _open(page: str, trust: str | None = None, app: Path = APP):
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(app), default_timeout=TIMEOUT)
     _timed(at)
     if page != "streamlit_app.py":
         at.switch_page(page)
@@ -82,17 +85,36 @@ def _open(page: str, trust: str | None = None):
     return at
 
 
-def toggle(baseline, subject, repeat: int) -> dict:
-    """``repeat`` interleaved pairs: one baseline rerun, one quarter change on the subject (Q3, Q4, Q3, ...)."""
+def _app_copy(tmp: Path) -> Path:
+    """A copy of the app (its scripts copied, its packages linked) with one more page that draws only the shared
+    sidebar. Scripts are copied, not linked, because Streamlit resolves links when it finds pages."""
+    for name in ("ui", "oversight", "data", ".streamlit"):
+        (tmp / name).symlink_to(ROOT / name)
+    (tmp / "streamlit_app.py").write_bytes(APP.read_bytes())
+    (tmp / "pages").mkdir()
+    for page in (ROOT / "pages").glob("*.py"):
+        (tmp / "pages" / page.name).write_bytes(page.read_bytes())
+    (tmp / "pages" / "0_Empty.py").write_text('import ui\n\nui.page_setup("Empty", ":material/crop_square:")\n'
+                                              "ui.sidebar()\n")
+    return tmp / "streamlit_app.py"
+
+
+def _rerun(at, quarter: str, filtered: bool) -> float:
+    return _set_quarter(at, quarter) if filtered else _timed(at)
+
+
+def toggle(baseline, subject, repeat: int, baseline_filtered: bool = True) -> dict:
+    """``repeat`` interleaved pairs: one baseline rerun, one quarter change on the subject (Q3, Q4, Q3, ...); the
+    baseline's own quarter filter is changed the same way when it has one."""
     base, subj = [], []
     for i in range(repeat):
         quarter = Q3 if i % 2 == 0 else Q4
         if i % 2 == 0:
-            base.append(_timed(baseline))
+            base.append(_rerun(baseline, quarter, baseline_filtered))
             subj.append(_set_quarter(subject, quarter))
         else:
             subj.append(_set_quarter(subject, quarter))
-            base.append(_timed(baseline))
+            base.append(_rerun(baseline, quarter, baseline_filtered))
     b, s = statistics.median(base), statistics.median(subj)
     return {"baseline_s": base, "subject_s": subj, "baseline_median_s": b, "subject_median_s": s, "ratio": s / b}
 
@@ -123,10 +145,15 @@ def main(argv=None) -> int:
           f"medians; {os.cpu_count()} CPUs")
 
     with tempfile.TemporaryDirectory(prefix="nof-bench-app-") as tmp:
-        empty = Path(tmp) / "empty_page.py"
-        empty.write_text('import streamlit as st\n\nst.title("empty")\n')
-        baseline = AppTest.from_file(str(empty), default_timeout=TIMEOUT)
-        _timed(baseline)
+        bare_script = Path(tmp) / "bare_page.py"
+        bare_script.write_text('import streamlit as st\n\nst.title("empty")\n')
+        bare = AppTest.from_file(str(bare_script), default_timeout=TIMEOUT)
+        _timed(bare)
+        copy = Path(tmp) / "app"
+        copy.mkdir()
+        baseline = _open("pages/0_Empty.py", app=_app_copy(copy))
+        for q in (Q4, Q3):
+            _set_quarter(baseline, q)
 
         start = time.perf_counter()
         amr = _open(AMR)
@@ -135,7 +162,10 @@ def main(argv=None) -> int:
         results["warmup_s"] = warm
         results["amr"] = head = toggle(baseline, amr, args.repeat)
         print(f"\nAMR league table, quarter changed Q3 <-> Q4 (warm cache), {args.repeat} reruns each:")
-        print(f"    empty page rerun: {_ms(head['baseline_median_s'])}")
+        results["bare"] = bare_r = toggle(bare, amr, args.repeat, baseline_filtered=False)
+        print(f"    empty page of the app (shared sidebar only) rerun: {_ms(head['baseline_median_s'])}")
+        print(f"    (bare Streamlit script rerun: {_ms(bare_r['baseline_median_s'])}; the AMR page is "
+              f"{bare_r['ratio']:.1f}x that)")
         print(f"    AMR page rerun:   {_ms(head['subject_median_s'])}")
         print(f"    ratio {head['ratio']:.2f}x (aim: under {AIM}x; {'met' if head['ratio'] < AIM else 'MISSED'})")
 

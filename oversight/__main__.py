@@ -75,6 +75,7 @@ def _league(args) -> int:
 
     dataset = _read(args.files, args.quarter)
     quarter = _pick_quarter(dataset, args.quarter)
+    dataset = dataset.only([quarter])
     method = Method()
     if args.cuts:
         try:
@@ -115,7 +116,7 @@ def _imr(args) -> int:
     score_id = "OF1" + metric[3:]
     dataset = _read(args.files, args.quarter)
     quarter = _pick_quarter(dataset, args.quarter)
-    scores = assess(dataset).scores
+    scores = assess(dataset.only([quarter])).scores
     rows = scores[(scores["metric_id"] == score_id) & (scores["quarter"] == quarter)]
     if rows.empty:
         have = sorted(scores.loc[scores["quarter"] == quarter, "metric_id"].unique())

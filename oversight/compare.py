@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .ranking import amr_rank
+
 
 @dataclass(frozen=True)
 class Agreement:
@@ -29,15 +31,20 @@ def compare_tables(base: pd.DataFrame, other: pd.DataFrame) -> tuple[pd.DataFram
     """Match two assessments' rows of one quarter on trust and trust type; list every trust and what changed.
 
     Both frames need ``trust_code``, ``trust_name``, ``trust_type``, ``segment``, ``final_segment``, ``rank`` and
-    ``average_score_2dp``. Returns the movers table (``segment_change`` and ``rank_change`` positive = better in
-    ``other``) sorted by the size of the move, and the :class:`Agreement`.
+    ``average_score_2dp``. Ranks are compared among the trusts in both tables (re-ranked there with the league-table
+    rule), so a table of six uploaded trusts is compared with those six in the official table, not with their places
+    among sixty-one. Returns the movers table (``segment_change`` and ``rank_change`` positive = better in ``other``)
+    sorted by the size of the move, and the :class:`Agreement`.
     """
     from scipy.stats import kendalltau
     from statsmodels.stats.inter_rater import cohens_kappa
 
-    cols = ["trust_code", "trust_name", "trust_type", "final_segment", "rank", "average_score_2dp"]
-    merged = base[cols].merge(other[cols].drop(columns=["trust_name"]), on=["trust_code", "trust_type"],
-                              suffixes=("_before", "_after"))
+    cols = ["quarter", "trust_code", "trust_name", "trust_type", "segment", "final_segment", "average_score_2dp"]
+    common = set(base["trust_code"]) & set(other["trust_code"])
+    base, other = (t[t["trust_code"].isin(common)][cols].assign(quarter="") for t in (base, other))
+    base, other = (t.assign(rank=amr_rank(t)).drop(columns=["quarter", "segment"]) for t in (base, other))
+    merged = base.merge(other.drop(columns=["trust_name"]), on=["trust_code", "trust_type"],
+                        suffixes=("_before", "_after"))
     merged["segment_change"] = merged["final_segment_before"] - merged["final_segment_after"]
     merged["rank_change"] = merged["rank_before"] - merged["rank_after"]
     merged["score_change"] = (merged["average_score_2dp_after"] - merged["average_score_2dp_before"]).round(2)

@@ -53,22 +53,31 @@ def league_layout(table: pd.DataFrame) -> pd.DataFrame:
     }).reset_index(drop=True)
 
 
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """Prefix ``'`` to text cells that a spreadsheet would run as a formula (starting =, +, -, @, tab or CR).
 
-    Numbers are left alone (a negative number is data, not a formula); only text columns are changed.
+    Numbers are left alone (a negative number is data, not a formula); only text columns are changed. Returns
+    ``frame`` itself when nothing needs changing.
     """
-    out = frame.copy()
-    for col in out.columns:
-        if not (out[col].dtype == object or pd.api.types.is_string_dtype(out[col])):
+    out = frame
+    for col in frame.columns:
+        column = frame[col]
+        if not (column.dtype == object or pd.api.types.is_string_dtype(column)):
             continue
-        text = out[col].astype(object)
-        is_text = text.map(lambda v: isinstance(v, str))
-        first = text.where(is_text, "").str[:1]
-        risky = first.isin(_FORMULA_START)
-        if risky.any():
-            risky &= pd.to_numeric(text.where(risky), errors="coerce").isna()
-            out[col] = text.where(~risky, "'" + text.where(risky, "").astype(str))
+        risky = {v for v in column.dropna().unique()
+                 if isinstance(v, str) and v.startswith(_FORMULA_START) and not _is_number(v)}
+        if risky:
+            if out is frame:
+                out = frame.copy()
+            out[col] = column.astype(object).map(lambda v, risky=risky: "'" + v if v in risky else v)
     return out
 
 

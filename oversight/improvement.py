@@ -41,7 +41,10 @@ def _step_text(name, units, value_now, value_needed, score_now, score_target) ->
     if value_now is not None and value_needed is not None and not np.isnan(value_now):
         change = value_needed - value_now
         words = _UNIT_WORDS.get(units, units or "")
-        return f"{change:+.1f} {words} of {name} ({value_now:g} to {value_needed:g})".replace("  ", " ")
+        unit = "%" if units == "%" else ""
+        direction = "higher" if change > 0 else "lower"
+        return (f"{name} from {value_now:g}{unit} to {value_needed:g}{unit} ({abs(change):.1f} {words} "
+                f"{direction})").replace("  ", " ")
     return f"{name} score {score_now:.2f} to {score_target:.2f}"
 
 

@@ -126,12 +126,18 @@ class Dataset:
 
     @property
     def quarters(self) -> list[str]:
-        return cat.quarter_order(list(self.metrics["quarter"]) + list(self.league["quarter"]))
+        return cat.quarter_order([*self.metrics["quarter"].unique(), *self.league["quarter"].unique()])
 
     @property
     def trust_types(self) -> list[str]:
-        present = set(self.metrics["trust_type"]) | set(self.league["trust_type"])
+        present = {*self.metrics["trust_type"].unique(), *self.league["trust_type"].unique()}
         return [t for t in cat.TRUST_TYPES if t in present]
+
+    def only(self, quarters) -> Dataset:
+        """The same data cut to some quarters (the command line scores only the quarter it prints)."""
+        quarters = set(quarters)
+        return dataclasses.replace(self, metrics=self.metrics[self.metrics["quarter"].isin(quarters)],
+                                   league=self.league[self.league["quarter"].isin(quarters)])
 
     @property
     def label(self) -> str:
@@ -181,7 +187,7 @@ def _decode(name: str, data: bytes) -> tuple[str, list[Problem]]:
 
 
 def _sniff_separator(name: str, text: str) -> tuple[str, list[Problem]]:
-    header = text.splitlines()[0] if text else ""
+    header = text[: text.find("\n")] if "\n" in text else text
     counts = {sep: header.count(sep) for sep in [",", ";", "\t", "|"]}
     sep = max(counts, key=counts.get)
     if counts[sep] == 0 or sep == ",":
@@ -305,7 +311,7 @@ def _numbers(name: str, frame: pd.DataFrame, columns, problems: list[Problem], b
 
 
 def _trust_types(name: str, frame: pd.DataFrame, column: str, problems: list[Problem]) -> pd.Series:
-    canonical = frame[column].map(cat.canonical_trust_type)
+    canonical = frame[column].map({t: cat.canonical_trust_type(t) for t in frame[column].unique()})
     bad = canonical.isna()
     for value, rows in frame.loc[bad].groupby(column)["row"]:
         text = " ".join(value.split())
@@ -557,7 +563,7 @@ def _read_template(name: str, raw: pd.DataFrame, quarter: str | None) -> tuple[p
 def summarise(name: str, kind: str, frame: pd.DataFrame) -> FileSummary:
     """What a file read by :func:`read_file` holds."""
     return FileSummary(name, kind, len(frame), tuple(cat.quarter_order(frame["quarter"].unique())),
-                       tuple(t for t in cat.TRUST_TYPES if t in set(frame["trust_type"])),
+                       tuple(t for t in cat.TRUST_TYPES if t in set(frame["trust_type"].unique())),
                        frame["trust_code"].nunique())
 
 

@@ -113,20 +113,36 @@ def published_summary(dataset: Dataset) -> pd.DataFrame:
     return combined.reset_index()
 
 
-def default_banding(dataset: Dataset, published: pd.DataFrame | None = None) -> Banding:
-    """The file's own cut points, bracketed from its published segments; pooled quartiles when it has none.
+def default_banding(dataset: Dataset, published: pd.DataFrame | None = None,
+                    reference: Dataset | None = None) -> Banding:
+    """The file's own cut points, bracketed from its published segments, quarter by quarter; for a quarter it has
+    none of, those of ``reference`` (NHS England's files, when scoring an upload); else pooled quartiles.
 
     ``published`` is :func:`published_summary` of ``dataset`` if already at hand.
     """
-    cuts = published_cuts(published if published is not None else published_summary(dataset))
-    return cuts if cuts is not None else PooledQuartiles()
+    own = published_cuts(published if published is not None else published_summary(dataset))
+    pairs = dict(own.by_quarter) if own else {}
+    label = own.label if own else ""
+    if reference is not None:
+        theirs = published_cuts(published_summary(reference))
+        wanted = set(dataset.quarters) - set(pairs)
+        borrowed = {q: c for q, c in (theirs.by_quarter if theirs else ()) if q in wanted}
+        if borrowed:
+            pairs.update(borrowed)
+            label = (label + "; " if label else "") + ("NHS England's published cut points for "
+                                                       + ", ".join(sorted(borrowed)))
+    if not pairs:
+        return PooledQuartiles()
+    return QuarterCuts(tuple(sorted(pairs.items())), label=label)
 
 
-def assess(dataset: Dataset, method: Method | None = None) -> Assessment:
+def assess(dataset: Dataset, method: Method | None = None, reference: Dataset | None = None) -> Assessment:
     """Score, segment and rank every trust in every quarter of ``dataset``.
 
     Trusts with metric rows are scored from them; trusts that appear only in a league-table file keep its
-    ``Average_score`` and are re-segmented and re-ranked from it and its deficit flag.
+    ``Average_score`` and are re-segmented and re-ranked from it and its deficit flag. ``reference`` (NHS England's
+    own files) lends its published cut points to quarters the dataset has none for, when the method's banding is
+    the default.
     """
     method = method or Method()
     keys = ["quarter", "trust_code"]
@@ -142,7 +158,7 @@ def assess(dataset: Dataset, method: Method | None = None) -> Assessment:
             average_score_2dp=league_only["average_score"], source="league table")
         trusts = pd.concat([trusts, extra], ignore_index=True)
     published = published_summary(dataset)
-    banding = method.banding if method.banding is not None else default_banding(dataset, published)
+    banding = method.banding if method.banding is not None else default_banding(dataset, published, reference)
     cuts = banding.cuts_for(trusts)
     trusts["unadjusted_segment"] = 0
     for quarter, rows in trusts.groupby("quarter"):

@@ -28,7 +28,7 @@ def imr_rank(scores: pd.DataFrame) -> pd.Series:
     raw value in the metric's better direction; trusts equal on both share the best rank."""
     from . import catalogue as cat
 
-    higher = scores["metric_id"].map(lambda m: cat.metric(m).higher_is_better)
+    higher = scores["metric_id"].map({m: cat.metric(m).higher_is_better for m in scores["metric_id"].unique()})
     signed_raw = np.where(higher == True, -scores["value"], scores["value"])  # noqa: E712 (None means unknown)
     keyed = scores.assign(_raw=np.where(np.isnan(signed_raw.astype(float)), 0.0, signed_raw))
     return min_rank(keyed, ["quarter", "trust_type", "metric_id"], ["score", "_raw"])

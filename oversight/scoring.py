@@ -222,8 +222,9 @@ def metric_scores(metrics: pd.DataFrame, *, deround: bool = True, rescored: bool
     for col in described:  # the raw row describes the metric; a score-only metric has just its score row
         merged[col] = merged[col].where(merged[col].notna() & (merged[col] != ""), merged[f"{col}_s"])
     merged["units"] = merged["units"].fillna("score").replace("", "score")
-    merged["metric_name"] = [cat.CATALOGUE[m].short if m in cat.CATALOGUE else (d or m)
-                             for m, d in zip(merged["metric_id"], merged["metric_description"].fillna(""))]
+    described_names = merged.drop_duplicates("metric_id").set_index("metric_id")["metric_description"].fillna("")
+    merged["metric_name"] = merged["metric_id"].map(
+        {m: cat.CATALOGUE[m].short if m in cat.CATALOGUE else (d or m) for m, d in described_names.items()})
     out = merged[_TRUST_COLUMNS + ["metric_id", "metric_name", "domain", "subdomain", "units", "reporting_date",
                                    "value"]].assign(
         peer_median=merged["median"],

@@ -23,7 +23,7 @@ import pandas as pd
 DEFAULT_REPLICATES = 5000
 DEFAULT_SEED = 2025
 LEVEL = 0.95
-_CHUNK_CELLS = 4_000_000  # draws held in memory at once (about 32 MB of float64)
+_CHUNK_CELLS = 250_000  # draws (and rank counters) held in memory at once: small arrays stay in cache
 
 
 def _score_matrix(scores: pd.DataFrame, trusts: pd.DataFrame, weights: dict | None):
@@ -64,26 +64,36 @@ def exact_average_distribution(values: np.ndarray, n: np.ndarray):
     length = int((span - 1) * max(int(n.max()), 1) + 1)
     size = 1 << (length - 1).bit_length()
     spectrum = np.fft.rfft(single, size, axis=1) ** n[:, None]
-    pmf = np.clip(np.fft.irfft(spectrum, size, axis=1)[:, :length], 0, None)
+    pmf = np.maximum(np.fft.irfft(spectrum, size, axis=1)[:, :length], 0)
     pmf /= pmf.sum(axis=1, keepdims=True)
     return pmf, base * n
 
 
-def _exact_score_bounds(values, n, level):
-    pmf, offset = exact_average_distribution(values, n)
-    cdf = np.cumsum(pmf, axis=1)
+def _exact_score_bounds(values, n, level, block: int = 256):
+    """Percentiles of the exact distributions, a block of trusts at a time (bounded memory for big files)."""
     tail = (1 - level) / 2
-    lo = np.argmax(cdf >= tail - 1e-9, axis=1)
-    hi = np.argmax(cdf >= 1 - tail - 1e-9, axis=1)
-    denom = 100 * np.maximum(n, 1)
-    return (lo + offset) / denom, (hi + offset) / denom
+    lo, hi = np.empty(len(n)), np.empty(len(n))
+    for start in range(0, len(n), block):
+        part = slice(start, start + block)
+        pmf, offset = exact_average_distribution(values[part], n[part])
+        cdf = np.cumsum(pmf, axis=1)
+        denom = 100 * np.maximum(n[part], 1)
+        lo[part] = (np.argmax(cdf >= tail - 1e-9, axis=1) + offset) / denom
+        hi[part] = (np.argmax(cdf >= 1 - tail - 1e-9, axis=1) + offset) / denom
+    return lo, hi
 
 
-def _replicate_ranks(values, w, n, fixed, deficit, type_idx, cuts, override, replicates, rng):
-    """Average score and rank within type of every trust in every replicate: arrays (replicates, trusts).
+def _replicate_ranks(values, w, n, fixed, deficit, type_idx, cuts, override, own_segment, replicates, rng):
+    """Bootstrap every trust at once, ``replicates`` times.
+
+    Returns ``(averages, ranks, worse)``: each trust's resampled average (float32) and rank within its type
+    (int32) in every replicate, arrays (replicates, trusts), and how many replicates put it in a worse segment (by
+    score) than ``own_segment``.
 
     Each trust's scores sit in a row of ``values`` (hundredths) followed by a zero pad; a draw beyond a trust's own
-    ``n`` scores picks the pad, so one flat gather and one sum give every resampled total.
+    ``n`` scores picks the pad, so one flat gather and one sum give every resampled total. Ranks come from counting:
+    a replicate's keys (type, segment, 2-dp average) are small integers, so a bincount and a cumulative sum give, for
+    every key, how many trusts sort before it (ties share the best rank).
     """
     trusts, width = values.shape
     weighted = not np.all(w[np.arange(width)[None, :] < n[:, None]] == 1)
@@ -91,17 +101,24 @@ def _replicate_ranks(values, w, n, fixed, deficit, type_idx, cuts, override, rep
     padded[:, :width] = np.where(np.arange(width)[None, :] < n[:, None], values, 0)
     padded_w = np.zeros((trusts, width + 1))
     padded_w[:, :width] = w
-    row_start = (np.arange(trusts) * (width + 1))[None, :, None]
+    row_start = (np.arange(trusts, dtype=np.int32) * (width + 1))[None, :, None]
+    n_f32 = n.astype(np.float32)[None, :, None]
+    n_last = np.maximum(n - 1, 0).astype(np.int32)[None, :, None]
     valid = np.arange(width)[None, None, :] < n[None, :, None]
-    type_offset = np.array([(type_idx < t).sum() for t in type_idx])
+    type_offset = np.bincount(type_idx, minlength=type_idx.max() + 1).cumsum() - np.bincount(type_idx)
     cuts100 = np.round(np.asarray(cuts, float) * 100, 6)
-    chunk = max(1, _CHUNK_CELLS // max(trusts * width, 1))
-    averages = np.empty((replicates, trusts), dtype=np.float64)
+    keys_per_type = 6 * 401  # segments 1 to 5 x averages 1.00 to 4.00 in hundredths
+    n_keys = keys_per_type * (int(type_idx.max()) + 1)
+    chunk = max(1, min(_CHUNK_CELLS // max(trusts * width, 1), _CHUNK_CELLS // n_keys))
+    averages = np.empty((replicates, trusts), dtype=np.float32)
     ranks = np.empty((replicates, trusts), dtype=np.int32)
+    worse = np.zeros(trusts, dtype=np.int64)
     for start in range(0, replicates, chunk):
         b = min(chunk, replicates - start)
-        picks = (rng.random((b, trusts, width)) * n[None, :, None]).astype(np.int64)
-        flat = np.where(valid, picks, width) + row_start
+        # Single-precision uniforms are ample for choosing among a dozen scores (bias below one in a million), and
+        # twice as fast to draw; the minimum guards the rare product that rounds up to n.
+        picks = (rng.random((b, trusts, width), dtype=np.float32) * n_f32).astype(np.int32)
+        flat = np.where(valid, np.minimum(picks, n_last), width) + row_start
         if weighted:
             weight = padded_w.ravel()[flat]
             avg100 = (padded.ravel()[flat] * weight).sum(axis=2) / np.maximum(weight.sum(axis=2), 1e-12)
@@ -110,14 +127,16 @@ def _replicate_ranks(values, w, n, fixed, deficit, type_idx, cuts, override, rep
         avg100 = np.where(fixed[None, :], values[:, 0][None, :], avg100)
         rounded = np.floor(avg100 + 0.5 + 1e-6).astype(np.int64)  # average to 2 dp, in hundredths
         seg = 1 + np.searchsorted(cuts100, rounded, side="left")
+        worse += (seg > own_segment[None, :]).sum(axis=0)
         if override:
             seg = np.where(deficit[None, :], np.maximum(seg, 3), seg)
-        key = (type_idx[None, :] * 10 + seg) * 1000 + rounded + np.arange(b)[:, None] * 10**6
-        ordered = np.sort(key, axis=None)
-        pos = np.searchsorted(ordered, key, side="left") - np.arange(b)[:, None] * trusts
+        key = type_idx[None, :] * keys_per_type + seg * 401 + np.clip(rounded - 100, 0, 400)
+        flat_key = key + (np.arange(b) * n_keys)[:, None]
+        counts = np.bincount(flat_key.ravel(), minlength=b * n_keys).reshape(b, n_keys)
+        before = np.cumsum(counts, axis=1) - counts  # trusts with a smaller key in the same replicate
         averages[start : start + b] = avg100 / 100
-        ranks[start : start + b] = pos - type_offset[None, :] + 1
-    return averages, ranks
+        ranks[start : start + b] = np.take_along_axis(before, key, axis=1) - type_offset[type_idx][None, :] + 1
+    return averages, ranks, worse
 
 
 def likely_ranges(assessment, quarters=None, *, replicates: int = DEFAULT_REPLICATES, seed: int = DEFAULT_SEED,
@@ -161,8 +180,9 @@ def likely_ranges(assessment, quarters=None, *, replicates: int = DEFAULT_REPLIC
         types = {t: i for i, t in enumerate(sorted(trusts["trust_type"].unique()))}
         type_idx = trusts["trust_type"].map(types).to_numpy()
         cuts = assessment.cuts[quarter]
-        averages, ranks = _replicate_ranks(values, w, n_eff, fixed, trusts["deficit"].to_numpy(bool), type_idx,
-                                           cuts, assessment.method.override, replicates, rng)
+        own = trusts["unadjusted_segment"].to_numpy()
+        averages, ranks, worse = _replicate_ranks(values, w, n_eff, fixed, trusts["deficit"].to_numpy(bool),
+                                                  type_idx, cuts, assessment.method.override, own, replicates, rng)
         exact = score_method == "exact" and not weights
         if exact:
             lo, hi = _exact_score_bounds(values, n_eff, level)
@@ -172,8 +192,6 @@ def likely_ranges(assessment, quarters=None, *, replicates: int = DEFAULT_REPLIC
 
         score_lo, score_hi = round_half_up(lo), round_half_up(hi)
         rank_lo, rank_hi = np.percentile(ranks, [tail, 100 - tail], axis=0, method=percentile_method)
-        own = trusts["unadjusted_segment"].to_numpy()
-        replicate_segment = 1 + (round_half_up(averages)[:, :, None] > np.asarray(cuts)[None, None, :]).sum(axis=2)
         frame = pd.DataFrame({
             "quarter": quarter,
             "trust_code": trusts["trust_code"],
@@ -183,7 +201,7 @@ def likely_ranges(assessment, quarters=None, *, replicates: int = DEFAULT_REPLIC
             "rank_hi": np.floor(rank_hi + 0.5).astype(int),
             "segment_lo": np.where(fixed, own, 1 + np.searchsorted(cuts, score_lo, side="left")),
             "segment_hi": np.where(fixed, own, 1 + np.searchsorted(cuts, score_hi, side="left")),
-            "p_worse_segment": np.where(fixed, np.nan, (replicate_segment > own[None, :]).mean(axis=0)),
+            "p_worse_segment": np.where(fixed, np.nan, worse / replicates),
             "range_method": (f"score: {'exact bootstrap distribution' if exact else f'{replicates:,} replicates'}; "
                              f"rank: {replicates:,} replicates, seed {seed}"),
         })

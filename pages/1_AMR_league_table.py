@@ -8,17 +8,14 @@ import ui
 ui.page_setup("AMR league table", ":material/format_list_numbered:")
 view = ui.sidebar()
 result = ui.data.assess(view.key, view.method, view.dataset)
-ranges = ui.data.ranges(view.key, view.method, (view.quarter,), result)
-plan = ui.data.improvement(view.key, view.method, view.quarter, result)
-table = ui.show.ranges_text(view.table(result.trusts).merge(ranges, on=["quarter", "trust_code"], how="left"))
-table = table.merge(plan.drop(columns=["segment", "steps"]), on="trust_code", how="left")
-table["to_move_up"] = table["plan"].where(table["plan"] != "", table["blocked"])
+table = view.table(ui.data.league(view.key, view.method, view.quarter, result))
 
 st.title("Aggregated metric ranking (AMR)")
 st.caption(ui.show.plain(f"{view.label} · {view.quarter} · {view.trust_type}s · {len(table)} trusts"))
 st.markdown("Trusts ordered by segment, then average metric score. The **likely ranges** show where a trust could "
             "sit given how uneven its own metric scores are; **to move up** is the fall in average score that would "
-            "reach the next segment, and the fewest metrics that could deliver it, in each metric's own units.")
+            "reach the next segment, and the fewest metrics that could deliver it, in each metric's own units. As NHS "
+            "England does, a trust in the Recovery Support Programme (segment 5) is ranked by its segment before that.")
 
 columns = ["rank", "trust_name", "final_segment", "average_score_2dp", "deficit", "score_range", "rank_range",
            "fall_needed", "metrics_needed", "to_move_up"]
@@ -32,9 +29,9 @@ config = ui.show.league_columns() | {
 }
 ui.show.table(table[columns], f"AMR league table {view.quarter}", column_config=config, height=560)
 st.download_button("Download in NHS England's league-table layout",
-                   ui.data.csv_bytes(nof.league_layout(table)), file_name="league-table-nhs-layout.csv",
+                   lambda: ui.data.csv_bytes(nof.league_layout(table)), file_name="league-table-nhs-layout.csv",
                    mime="text/csv", icon=":material/download:", on_click="ignore")
-ui.show.source(result.method.describe(result.banding) + "; likely ranges: " + ranges["range_method"].iloc[0])
+ui.show.source(view, result.method.describe(result.banding) + "; likely ranges: " + table["range_method"].iloc[0])
 
 st.subheader("Likely range of rank")
 if view.trust:
@@ -43,9 +40,9 @@ if view.trust:
         r = row.iloc[0]
         st.info(f"**{ui.show.plain(r['trust_name'])}** ranks {r['rank']} (likely {r['rank_range']}), "
                 f"segment {r['final_segment']}.")
-chart_cols = ["rank", "trust_name", "trust_code", "rank_lo", "rank_hi", "segment", "average_score_2dp"]
+chart_cols = ["rank", "trust_name", "trust_code", "rank_lo", "rank_hi", "final_segment", "average_score_2dp"]
 widest = table.assign(width=table["rank_hi"] - table["rank_lo"]).nlargest(1, "width").iloc[0]
-ui.show.chart(ui.charts.caterpillar(table[chart_cols], view.trust), table[chart_cols],
+ui.show.chart(ui.charts.caterpillar, (table[chart_cols], view.trust), table[chart_cols],
               f"Likely rank ranges {view.quarter}",
               f"Caterpillar chart of {len(table)} trusts' ranks with their likely ranges, ordered by rank. The widest "
               f"range is {widest['trust_name']}'s, {widest['rank_lo']:.0f} to {widest['rank_hi']:.0f}.")

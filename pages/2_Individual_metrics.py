@@ -34,8 +34,8 @@ st.markdown(f"**{ui.show.plain(rows['metric_name'].iloc[0])}** · " + ui.show.pl
 cols = st.columns(4)
 cols[0].metric("Trusts scored", len(rows))
 cols[1].metric("Peer median", f"{rows['peer_median'].iloc[0]:.2f}" if raw else f"{rows['score'].median():.2f}")
-cols[2].metric("Peer quartiles", f"{rows['peer_lower_quartile'].iloc[0]:g} to {rows['peer_upper_quartile'].iloc[0]:g}"
-               if raw else "n/a")
+cols[2].metric("Peer quartiles", f"{rows['peer_lower_quartile'].iloc[0]:.2f} to "
+               f"{rows['peer_upper_quartile'].iloc[0]:.2f}" if raw else "n/a")
 if view.trust in set(rows["trust_code"]):
     mine = rows[rows["trust_code"] == view.trust].iloc[0]
     cols[3].metric(ui.show.plain(mine["trust_name"]), f"rank {mine['imr_rank']} of {len(rows)}",
@@ -44,9 +44,10 @@ if view.trust in set(rows["trust_code"]):
 
 x_field, x_title = ("value", f"{rows['metric_name'].iloc[0]} ({units})") if raw else ("score", "Score (1 best)")
 best = rows.iloc[0]
+plotted = rows[["trust_code", "trust_name", "imr_rank", "value", "score", "rag"]]
 ui.show.chart(
-    ui.charts.metric_dots(rows, x_field, x_title, rows["peer_median"].iloc[0] if raw else None, view.trust,
-                          info.higher_is_better if raw else False),
+    ui.charts.metric_dots, (plotted, x_field, x_title, rows["peer_median"].iloc[0] if raw else None, view.trust,
+                            info.higher_is_better if raw else False),
     rows[["imr_rank", "trust_name", "value", "units", "reporting_date", "score", "rag", "peer_median"]],
     f"IMR {metric_id} {view.quarter}",
     f"Dot chart of {len(rows)} trusts' {x_title} ordered by rank, shaped and coloured by RAG; best is "
@@ -61,5 +62,5 @@ ui.show.table(rows[columns], f"IMR {metric_id} {view.quarter} table", column_con
     "score": st.column_config.NumberColumn("Score", format="%.2f"), "peer_median": "Peer median",
     "peer_lower_quartile": "Lower quartile", "peer_upper_quartile": "Upper quartile", "rag": "RAG"})
 st.caption(insights.RAG_RULE)
-ui.show.source("score = 1 + 3 (rank - 1) / (N - 1) on the raw value in its comparison group, as published by "
-               "NHS England; peer median and quartiles within trust type")
+ui.show.source(view, "score = 1 + 3 (rank - 1) / (N - 1) on the raw value in its comparison group, as published "
+               "by NHS England; peer median and quartiles within trust type")

@@ -21,32 +21,34 @@ st.subheader("Likely range of average score against the segment cut points")
 chart_cols = ["trust_name", "trust_code", "average_score_2dp", "score_lo", "score_hi", "unadjusted_segment",
               "segment_hi", "p_worse_segment"]
 crossing = int((table["segment_hi"] > table["unadjusted_segment"]).sum())
-ui.show.chart(ui.charts.score_ranges(table, cuts, view.trust), table[chart_cols],
+ui.show.chart(ui.charts.score_ranges, (table[chart_cols], cuts, view.trust), table[chart_cols],
               f"Likely score ranges {view.quarter}",
               f"Range chart of {len(table)} trusts' average scores with likely ranges, against cut points "
               f"{', '.join(f'{c:.3f}' for c in cuts)}; {crossing} ranges reach into a worse segment.",
               column_config={"p_worse_segment": st.column_config.NumberColumn(
                   "Share of replicates in a worse segment", format="%.2f")})
-ui.show.source(ranges["range_method"].iloc[0] + "; cut points: " + result.banding.description)
+ui.show.source(view, ranges["range_method"].iloc[0] + "; cut points: " + result.banding.description)
 
 st.subheader("Hidden problems: good overall, struggling somewhere")
-hidden = view.table(insights.hidden_problems(result, ranges, view.quarter).assign(quarter=view.quarter))
+hidden = view.table(ui.data.hidden_problems(view.key, view.method, view.quarter, result, ranges)
+                    .assign(quarter=view.quarter))
 st.markdown(f"Trusts in segment 1 or 2 with a metric scoring {insights.HIDDEN_SCORE} or worse, a domain in "
             "segment 4, or a likely range reaching into a worse segment.")
 if hidden.empty:
     st.success("No trust in segment 1 or 2 has a hidden problem by these tests.")
 else:
     ui.show.table(hidden.drop(columns=["quarter", "trust_type"]), f"hidden problems {view.quarter}", column_config={
-        "trust_code": "Code", "trust_name": "Trust", "segment": "Segment", "average_score_2dp": "Average score",
+        "trust_code": "Code", "trust_name": "Trust", "segment": "Segment",
+        "average_score_2dp": st.column_config.NumberColumn("Average score", format="%.2f"),
         "weak_metrics": "Metrics scoring 3.5+", "weak_domains": "Domains in segment 4",
         "range_reaches": "Range reaches segment", "reasons": "Why listed"})
 
 st.subheader("Volatility: segment and rank in every quarter")
-grid = view.peers(insights.volatility(result, ranges))
+grid = view.peers(ui.data.volatility(view.key, view.method, result, ranges))
 shown = grid[["trust_name", "trust_code", "quarter", "final_segment", "rank", "average_score_2dp", "rank_lo",
               "rank_hi", "change", "cell_label", "sort_rank"]]
 outside = int(grid["rank_outside_range"].fillna(False).astype(bool).sum())
-ui.show.chart(ui.charts.segment_grid(shown, view.trust), shown.drop(columns=["cell_label", "sort_rank"]),
+ui.show.chart(ui.charts.segment_grid, (shown, view.trust), shown.drop(columns=["cell_label", "sort_rank"]),
               "Segment and rank by quarter",
               f"Grid of {grid['trust_code'].nunique()} trusts by quarter; each cell shows the segment and rank. "
               f"{outside} quarter-on-quarter rank changes fall outside the previous quarter's likely range.")

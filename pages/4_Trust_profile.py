@@ -36,22 +36,23 @@ for note in insights.trust_caveats(result, ui.data.trust_register(), view.quarte
     st.warning(ui.show.plain(note), icon=":material/info:")
 
 st.subheader("Each metric against its peers")
-spread = insights.metric_spread(result, view.quarter, view.trust)
+spread = ui.data.metric_spread(view.key, view.method, view.quarter, view.trust, result)
 if spread.empty:
     st.info("No metric scores are loaded for this trust (a league-table file holds averages only).")
 else:
     weakest = spread.sort_values("score", ascending=False).iloc[0]
-    ui.show.chart(ui.charts.spine(spread), spread.drop(columns=[c for c in spread if c.startswith("pos_")]),
+    ui.show.chart(ui.charts.spine, (spread,), spread.drop(columns=[c for c in spread if c.startswith("pos_")]),
                   f"{me['trust_code']} metrics against peers {view.quarter}",
                   f"Spine chart of {len(spread)} metrics: grey bars span the peer minimum to maximum (darker: the "
                   f"middle half), the tick is the median, the marker is this trust. Its weakest metric is "
                   f"{weakest['metric_name']} (score {weakest['score']:.2f}).")
-    st.caption(insights.RAG_RULE + " Peers: the loaded trusts of the same type.")
+    st.caption(insights.RAG_RULE + " Positions are among the loaded trusts of the same type; scores and RAG come "
+               "from NHS England's comparison group, which for some metrics is wider, so the two can disagree.")
 
 st.subheader("Domain scores")
 domains = result.domains[(result.domains["quarter"] == view.quarter) & (result.domains["trust_code"] == view.trust)]
 domains = domains.assign(domain_segment_label=lambda f: "segment " + f["domain_segment"].astype(str))
-ui.show.chart(ui.charts.domain_bars(domains), domains[["domain", "domain_score_2dp", "n_metrics", "domain_segment",
+ui.show.chart(ui.charts.domain_bars, (domains,), domains[["domain", "domain_score_2dp", "n_metrics", "domain_segment",
                                                        "domain_segment_source"]],
               f"{me['trust_code']} domain scores {view.quarter}",
               "Bar chart of domain scores: " + "; ".join(f"{d.domain} {d.domain_score_2dp:.2f} (segment "
@@ -59,7 +60,7 @@ ui.show.chart(ui.charts.domain_bars(domains), domains[["domain", "domain_score_2
 
 st.subheader("History across quarters")
 shown = history[["quarter", "rank", "rank_lo", "rank_hi", "final_segment", "average_score_2dp", "score_lo", "score_hi"]]
-ui.show.chart(ui.charts.history(shown, "rank", "Rank (1 best)"), shown, f"{me['trust_code']} rank history",
+ui.show.chart(ui.charts.history, (shown, "rank", "Rank (1 best)"), shown, f"{me['trust_code']} rank history",
               "Line chart of rank by quarter with likely ranges, labelled by segment: "
               + "; ".join(f"{r.quarter} rank {r.rank} (segment {r.final_segment})" for r in shown.itertuples()))
 
@@ -73,4 +74,4 @@ else:
                 f"(by {step['fall_needed']:.2f}) to reach segment {int(step['target_segment'])}. The fewest metrics "
                 f"that could do it: **{int(step['metrics_needed'])}**.")
     ui.show.table(ui.show.steps_frame(step["steps"]), f"{me['trust_code']} improvement plan")
-ui.show.source(result.method.describe(result.banding) + "; likely ranges: " + ranges["range_method"].iloc[0])
+ui.show.source(view, result.method.describe(result.banding) + "; likely ranges: " + ranges["range_method"].iloc[0])

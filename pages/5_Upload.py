@@ -48,7 +48,7 @@ if st.session_state.get("upload_files") and view.key.startswith("upload:"):
     st.subheader(f"Ranking of your upload: {view.quarter}, {view.trust_type}s")
     ui.show.table(table[["rank", "trust_code", "trust_name", "final_segment", "average_score_2dp", "deficit",
                          "n_metrics"]], f"upload ranking {view.quarter}", column_config=ui.show.league_columns())
-    ui.show.source(result.method.describe(result.banding), "Uploaded files: " + view.label + ".")
+    ui.show.source(view, result.method.describe(result.banding))
     official = ui.data.assess(ui.data.DEFAULT_KEY, view.method, ui.data.default_dataset())
     base = view.table(official.trusts)
     movers, agreement = nof.compare_tables(base, table)
@@ -57,10 +57,8 @@ if st.session_state.get("upload_files") and view.key.startswith("upload:"):
         st.markdown(f"Your upload holds {len(movers)} trusts of NHS England's {view.quarter} table. "
                     + agreement.describe())
         moved = movers[(movers["segment_change"] != 0) | (movers["rank_change"] != 0)]
-        ui.show.table(moved.drop(columns="trust_type"), "upload against official", column_config={
-            "trust_name": "Trust", "rank_before": "Official rank", "rank_after": "Your rank",
-            "final_segment_before": "Official segment", "final_segment_after": "Your segment",
-            "rank_change": "Places up", "segment_change": "Segments up", "score_change": "Score change"})
+        ui.show.table(moved.drop(columns="trust_type"), "upload against official",
+                      column_config=ui.show.movers_columns("Official", "Your"))
     st.button("Forget my upload and go back to NHS England's data", on_click=controls.forget_upload)
 elif st.session_state.get("upload_files"):
     st.info("Your upload is kept for this session: choose **Your upload** under Dataset in the sidebar to use it.")

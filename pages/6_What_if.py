@@ -41,10 +41,7 @@ st.markdown(agreement.describe())
 if moved.empty:
     st.info("Nobody moves: this method gives NHS England's table.")
 else:
-    ui.show.table(moved.drop(columns="trust_type"), f"what-if movers {view.quarter}", column_config={
-        "trust_name": "Trust", "trust_code": "Code", "rank_before": "Official rank", "rank_after": "What-if rank",
-        "final_segment_before": "Official segment", "final_segment_after": "What-if segment",
-        "average_score_2dp_before": "Official score", "average_score_2dp_after": "What-if score",
-        "rank_change": "Places up", "segment_change": "Segments up", "score_change": "Score change"})
-ui.show.source(method.describe(changed.banding) + (f"; {len(edits)} edited metric(s) of {codes[who]}" if len(edits)
-                                                   else ""), "Weighted kappa from statsmodels; tau-b from scipy.")
+    ui.show.table(moved.drop(columns="trust_type"), f"what-if movers {view.quarter}",
+                  column_config=ui.show.movers_columns("Official", "What-if"))
+edited = f"; {len(edits)} edited metric(s) of {codes[who]}" if len(edits) else ""
+ui.show.source(view, method.describe(changed.banding) + edited, "Weighted kappa from statsmodels; tau-b from scipy.")

@@ -39,7 +39,7 @@ def _height(rows: int) -> int:
 def _trust_axis(order) -> alt.Y:
     """Trust names down the side, every one labelled (no label dropped for overlap)."""
     return alt.Y("trust_name:N", sort=list(order), title=None,
-                 axis=alt.Axis(labelLimit=280, labelOverlap=False, labelFontSize=11))
+                 axis=alt.Axis(labelLimit=420, labelOverlap=False, labelFontSize=11, labelColor=NHS_BLACK))
 
 
 def _highlight_flags(frame: pd.DataFrame, highlight: str | None) -> pd.DataFrame:
@@ -65,16 +65,17 @@ def caterpillar(table: pd.DataFrame, highlight: str | None) -> alt.Chart:
     y = _trust_axis(frame.sort_values(["rank", "trust_name"])["trust_name"])
     tooltip = [alt.Tooltip("trust_name:N", title="Trust"), alt.Tooltip("rank:Q", title="Rank"),
                alt.Tooltip("rank_lo:Q", title="Likely range from"), alt.Tooltip("rank_hi:Q", title="to"),
-               alt.Tooltip("segment:O", title="Segment")]
+               alt.Tooltip("final_segment:O", title="Segment")]
     base = alt.Chart(frame).encode(y=y, tooltip=tooltip)
-    bars = base.mark_rule(strokeWidth=3, opacity=0.6).encode(
+    colour = alt.Color("final_segment:O", scale=segment_scale, title="Segment")
+    bars = base.mark_rule(strokeWidth=3, opacity=0.8).encode(
         x=alt.X("rank_lo:Q", title="Rank (1 = best) and its likely range", scale=alt.Scale(zero=False)),
-        x2="rank_hi:Q", color=alt.Color("segment:O", scale=segment_scale, title="Segment"))
+        x2="rank_hi:Q", color=colour)
     dots = base.mark_point(filled=True, stroke=NHS_BLACK).encode(
-        x="rank:Q", color=alt.Color("segment:O", scale=segment_scale, title="Segment"),
+        x="rank:Q", color=colour,
         size=alt.condition("datum.highlighted", alt.value(160), alt.value(45)),
-        strokeWidth=alt.condition("datum.highlighted", alt.value(2), alt.value(0)))
-    label = base.transform_filter("datum.highlighted").mark_text(align="left", dx=8, fontWeight="bold").encode(
+        strokeWidth=alt.condition("datum.highlighted", alt.value(2), alt.value(0.5)))
+    label = base.transform_filter("datum.highlighted").mark_text(align="left", dx=14, fontWeight="bold").encode(
         x="rank_hi:Q", text=alt.value("◀ highlighted"))
     return (bars + dots + label).properties(height=_height(len(frame)))
 
@@ -88,13 +89,13 @@ def score_ranges(table: pd.DataFrame, cuts, highlight: str | None) -> alt.Chart:
                alt.Tooltip("unadjusted_segment:O", title="Segment by score")]
     base = alt.Chart(frame).encode(y=y, tooltip=tooltip)
     colour = alt.Color("unadjusted_segment:O", scale=segment_scale, title="Segment by score")
-    bars = base.mark_rule(strokeWidth=3, opacity=0.6).encode(
+    bars = base.mark_rule(strokeWidth=3, opacity=0.8).encode(
         x=alt.X("score_lo:Q", title="Average metric score (1 = best) and its likely range",
                 scale=alt.Scale(zero=False)), x2="score_hi:Q", color=colour)
     dots = base.mark_point(filled=True, stroke=NHS_BLACK).encode(
         x="average_score_2dp:Q", color=colour,
         size=alt.condition("datum.highlighted", alt.value(160), alt.value(45)),
-        strokeWidth=alt.condition("datum.highlighted", alt.value(2), alt.value(0)))
+        strokeWidth=alt.condition("datum.highlighted", alt.value(2), alt.value(0.5)))
     cut_frame = pd.DataFrame({"cut": list(cuts), "label": ["1 | 2", "2 | 3", "3 | 4"]})
     rules = alt.Chart(cut_frame).mark_rule(strokeDash=[4, 3], color=NHS_DARK_GREY).encode(
         x="cut:Q", tooltip=[alt.Tooltip("label:N", title="Cut point between segments"), alt.Tooltip("cut:Q")])
@@ -119,7 +120,7 @@ def metric_dots(rows: pd.DataFrame, x_field: str, x_title: str, median: float | 
         color=alt.Color("rag:N", scale=rag_colour, title="RAG"),
         shape=alt.Shape("rag:N", scale=rag_shape, title="RAG"),
         size=alt.condition("datum.highlighted", alt.value(200), alt.value(60)),
-        strokeWidth=alt.condition("datum.highlighted", alt.value(2), alt.value(0)))
+        strokeWidth=alt.condition("datum.highlighted", alt.value(2), alt.value(0.7)))
     layers = [dots]
     if median is not None and pd.notna(median):
         med = alt.Chart(pd.DataFrame({"median": [median]})).mark_rule(strokeDash=[4, 3], color=NHS_DARK_GREY)
@@ -150,17 +151,18 @@ def spine(rows: pd.DataFrame) -> alt.Chart:
 
 
 def history(rows: pd.DataFrame, field: str, title: str, reverse: bool = True) -> alt.Chart:
-    """One trust's ``field`` across quarters, with its likely range where known."""
+    """One trust's ``field`` across quarters, with its likely range where known, each point labelled by segment."""
+    rows = rows.assign(segment_label="segment " + rows["final_segment"].astype(str))
     base = alt.Chart(rows).encode(x=alt.X("quarter:N", title=None, sort=list(rows["quarter"]),
                                           axis=alt.Axis(labelAngle=0)))
     lo, hi = ("rank_lo", "rank_hi") if field == "rank" else ("score_lo", "score_hi")
     band = base.mark_rule(strokeWidth=3, opacity=0.4, color=NHS_LIGHT_BLUE).encode(
         y=alt.Y(f"{lo}:Q"), y2=f"{hi}:Q")
     line = base.mark_line(point=alt.OverlayMarkDef(filled=True, size=80), color=NHS_BLUE).encode(
-        y=alt.Y(f"{field}:Q", title=title, scale=alt.Scale(reverse=reverse, zero=False)),
+        y=alt.Y(f"{field}:Q", title=title, scale=alt.Scale(reverse=reverse, zero=False, domainMin=1)),
         tooltip=["quarter:N", alt.Tooltip(f"{field}:Q", title=title), alt.Tooltip(f"{lo}:Q", title="Likely from"),
                  alt.Tooltip(f"{hi}:Q", title="to"), alt.Tooltip("final_segment:O", title="Segment")])
-    labels = base.mark_text(dy=-12, color=NHS_BLACK).encode(y=f"{field}:Q", text=alt.Text("final_segment:O"))
+    labels = base.mark_text(dy=-12, color=NHS_BLACK).encode(y=f"{field}:Q", text="segment_label:N")
     return (band + line + labels).properties(height=260)
 
 
@@ -170,7 +172,7 @@ def domain_bars(rows: pd.DataFrame) -> alt.Chart:
     bars = base.mark_bar().encode(
         x=alt.X("domain_score_2dp:Q", title="Domain score (1 = best)", scale=alt.Scale(domain=[1, 4])),
         x2=alt.datum(1),
-        color=alt.Color("domain_segment:O", scale=segment_scale, title="Domain segment"),
+        color=alt.Color("domain_segment:O", scale=segment_scale, legend=None),
         tooltip=[alt.Tooltip("domain:N"), alt.Tooltip("domain_score_2dp:Q", title="Score"),
                  alt.Tooltip("n_metrics:Q", title="Metrics"), alt.Tooltip("domain_segment:O", title="Segment")])
     text = base.mark_text(align="left", dx=4, color=NHS_BLACK).encode(
@@ -190,7 +192,7 @@ def segment_grid(rows: pd.DataFrame, highlight: str | None) -> alt.Chart:
     cells = base.mark_rect(stroke="white").encode(
         color=alt.Color("final_segment:O", scale=segment_scale, title="Segment"), tooltip=tooltip,
         strokeWidth=alt.condition("datum.highlighted", alt.value(3), alt.value(1)))
-    text = base.mark_text(fontSize=10).encode(
+    text = base.mark_text(fontSize=11).encode(
         text="cell_label:N", color=alt.condition("datum.final_segment <= 1 || datum.final_segment >= 5",
                                                  alt.value("white"), alt.value(NHS_BLACK)))
     return (cells + text).properties(height=_height(frame["trust_code"].nunique()))

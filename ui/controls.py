@@ -26,8 +26,8 @@ def on_upload() -> None:
     try:
         dataset = data.read_upload(key, payload)
     except nof.InputError as err:
-        st.session_state["upload_report"] = {"ok": False, "names": [n for n, _ in payload], "problems": err.problems,
-                                             "files": ()}
+        refused = list(dict.fromkeys(p.file for p in err.errors)) or [n for n, _ in payload]
+        st.session_state["upload_report"] = {"ok": False, "names": refused, "problems": err.problems, "files": ()}
         return
     st.session_state["upload_files"] = payload
     st.session_state["dataset"] = UPLOAD

@@ -43,7 +43,10 @@ def read_upload(key: str, _files: tuple) -> nof.Dataset:
 
 @st.cache_data(show_spinner="Scoring...", max_entries=64)
 def assess(key: str, method: nof.Method, _dataset: nof.Dataset) -> nof.Assessment:
-    return nof.assess(_dataset, method)
+    """The engine's assessment. Data other than the default borrows NHS England's published cut points for the
+    quarters it has none of its own for (an upload of six trusts is banded as the official table was)."""
+    reference = None if key == DEFAULT_KEY else default_dataset()
+    return nof.assess(_dataset, method, reference)
 
 
 @st.cache_data(show_spinner="Working out likely ranges...", max_entries=64)
@@ -58,8 +61,39 @@ def improvement(key: str, method: nof.Method, quarter: str, _assessment: nof.Ass
 
 
 @st.cache_data(max_entries=64)
+def league(key: str, method: nof.Method, quarter: str, _assessment: nof.Assessment) -> pd.DataFrame:
+    """The AMR league table of a quarter (every trust type) with likely ranges and what moving up would take."""
+    from . import show
+
+    table = _assessment.quarter(quarter).merge(ranges(key, method, (quarter,), _assessment), on=["quarter",
+                                                                                                "trust_code"])
+    plan = improvement(key, method, quarter, _assessment)
+    table = show.ranges_text(table).merge(plan.drop(columns=["segment", "steps"]), on="trust_code", how="left")
+    return table.assign(to_move_up=table["plan"].where(table["plan"] != "", table["blocked"]))
+
+
+@st.cache_data(max_entries=64)
 def changes(key: str, method: nof.Method, _assessment: nof.Assessment, _ranges: pd.DataFrame) -> pd.DataFrame:
     return nof.segment_changes(_assessment, _ranges)
+
+
+@st.cache_data(max_entries=64)
+def hidden_problems(key: str, method: nof.Method, quarter: str, _assessment, _ranges) -> pd.DataFrame:
+    return nof.hidden_problems(_assessment, _ranges, quarter)
+
+
+@st.cache_data(max_entries=64)
+def volatility(key: str, method: nof.Method, _assessment, _ranges) -> pd.DataFrame:
+    from oversight import insights
+
+    return insights.volatility(_assessment, _ranges)
+
+
+@st.cache_data(max_entries=256)
+def metric_spread(key: str, method: nof.Method, quarter: str, trust: str, _assessment) -> pd.DataFrame:
+    from oversight import insights
+
+    return insights.metric_spread(_assessment, quarter, trust)
 
 
 @st.cache_data

@@ -3,16 +3,14 @@ and the line under each number saying its method and source."""
 
 from __future__ import annotations
 
-import io
 import re
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
 import oversight as nof
 
-from . import data
+from . import charts, data
 
 
 def _slug(text: str) -> str:
@@ -22,64 +20,76 @@ def _slug(text: str) -> str:
 def table(frame: pd.DataFrame, name: str, *, column_config=None, height="auto", key: str | None = None) -> None:
     """A table and a button to download it as CSV. Formulas are neutralised in the table itself too, so the
     table's own download (its toolbar) is as safe as the button."""
-    st.dataframe(nof.neutralise_formulas(frame), hide_index=True, column_config=column_config, height=height, key=key)
+    st.dataframe(nof.neutralise_formulas(frame), hide_index=True, column_config=column_config, height=height, key=key,
+                 placeholder="–")
     st.download_button("Download CSV", data.csv_bytes(frame), file_name=f"{_slug(name)}.csv", mime="text/csv",
                        icon=":material/download:", key=f"csv-{key or _slug(name)}", on_click="ignore")
 
 
-def _chart_file(chart: alt.Chart, fmt: str):
+@st.cache_data(show_spinner=False, max_entries=256)
+def _spec(builder: str, *args) -> dict:
+    """The Vega-Lite spec of a chart from :mod:`ui.charts`, cached by its inputs: building and validating an Altair
+    chart costs tens of milliseconds, which a rerun should not pay again."""
+    return getattr(charts, builder)(*args).to_dict()
+
+
+def _chart_file(spec: dict, fmt: str):
     def render():
+        import vl_convert
+
         if fmt == "svg":
-            buffer = io.StringIO()
-            chart.save(buffer, format="svg")
-            return buffer.getvalue().encode("utf-8")
-        buffer = io.BytesIO()
-        chart.save(buffer, format="png", scale_factor=2)
-        return buffer.getvalue()
+            return vl_convert.vegalite_to_svg(spec).encode("utf-8")
+        return vl_convert.vegalite_to_png(spec, scale=2)
 
     return render
 
 
-def chart(chart: alt.Chart, frame: pd.DataFrame, name: str, alt_text: str, *, column_config=None) -> None:
-    """A chart with alt text, its data as a table in a second tab, and CSV / SVG / PNG downloads."""
+def chart(builder, args: tuple, frame: pd.DataFrame, name: str, alt_text: str, *, column_config=None) -> None:
+    """``builder(*args)`` from :mod:`ui.charts` with alt text, its data as a table in a second tab, and CSV / SVG /
+    PNG downloads (made only when clicked)."""
     slug = _slug(name)
+    spec = _spec(builder.__name__, *args)
     tab_chart, tab_table = st.tabs([f"Chart: {name}", "Same data as a table"])
     with tab_chart:
-        st.altair_chart(chart, width="stretch", alt=alt_text)
+        st.vega_lite_chart(spec=spec, width="stretch", alt=alt_text)
         st.caption(plain(alt_text))
     with tab_table:
-        st.dataframe(nof.neutralise_formulas(frame), hide_index=True, column_config=column_config)
+        st.dataframe(nof.neutralise_formulas(frame), hide_index=True, column_config=column_config, placeholder="–")
     row = st.container(horizontal=True)
     row.download_button("CSV", data.csv_bytes(frame), file_name=f"{slug}.csv", mime="text/csv",
-                            icon=":material/download:", key=f"csv-{slug}", on_click="ignore")
-    row.download_button("SVG", _chart_file(chart, "svg"), file_name=f"{slug}.svg", mime="image/svg+xml",
-                            icon=":material/image:", key=f"svg-{slug}", on_click="ignore")
-    row.download_button("PNG", _chart_file(chart, "png"), file_name=f"{slug}.png", mime="image/png",
-                            icon=":material/image:", key=f"png-{slug}", on_click="ignore")
+                        icon=":material/download:", key=f"csv-{slug}", on_click="ignore")
+    row.download_button("SVG", _chart_file(spec, "svg"), file_name=f"{slug}.svg", mime="image/svg+xml",
+                        icon=":material/image:", key=f"svg-{slug}", on_click="ignore")
+    row.download_button("PNG", _chart_file(spec, "png"), file_name=f"{slug}.png", mime="image/png",
+                        icon=":material/image:", key=f"png-{slug}", on_click="ignore")
 
 
-def source(method: str, extra: str = "") -> None:
+def source(view, method: str, extra: str = "") -> None:
     """The line under a number or table: which method made it and where the data came from."""
-    st.caption(plain(f"Method: {method}. {data.SOURCE}{' ' + extra if extra else ''}"))
+    origin = data.SOURCE if view.key == data.DEFAULT_KEY else (
+        f"Source: {view.label.removeprefix('Your upload: ')}, uploaded in this session (not NHS England's "
+        "published figures).")
+    st.caption(plain(f"Method: {method}. {origin}{' ' + extra if extra else ''}"))
 
 
 def league_columns() -> dict:
     """Column labels and formats for league tables, shared by every page that shows one."""
     cc = st.column_config
     return {
-        "rank": cc.NumberColumn("Rank", help="Within trust type: segment first, then average score to 2 dp; "
-                                "ties share the best rank."),
-        "trust_name": cc.TextColumn("Trust", width="medium"),
+        "rank": cc.NumberColumn("Rank", width="small",
+                                help="Within trust type: segment first, then average score to 2 dp; ties share the "
+                                     "best rank."),
+        "trust_name": cc.TextColumn("Trust", width=330),
         "trust_code": cc.TextColumn("Code"),
-        "final_segment": cc.NumberColumn("Segment", help="After the financial override; 5 = Recovery Support "
-                                         "Programme."),
+        "final_segment": cc.NumberColumn("Segment", width="small",
+                                         help="After the financial override; 5 = Recovery Support Programme."),
         "segment": cc.NumberColumn("Segment", help="After the financial override."),
         "unadjusted_segment": cc.NumberColumn("Segment by score", help="Before the financial override."),
-        "average_score_2dp": cc.NumberColumn("Average score", format="%.2f", help="Mean of the trust's metric "
-                                             "scores, 1 best to 4 worst."),
-        "deficit": cc.CheckboxColumn("In deficit", help="Flagged by NHS England: segment at least 3."),
-        "score_range": cc.TextColumn("Likely range of score"),
-        "rank_range": cc.TextColumn("Likely range of rank"),
+        "average_score_2dp": cc.NumberColumn("Average score", format="%.2f", width="small",
+                                             help="Mean of the trust's metric scores, 1 best to 4 worst."),
+        "deficit": cc.CheckboxColumn("In deficit", width="small", help="Flagged by NHS England: segment at least 3."),
+        "score_range": cc.TextColumn("Score range", help="Likely range of the average score (percentile bootstrap)."),
+        "rank_range": cc.TextColumn("Rank range", help="Likely range of the rank (percentile bootstrap)."),
         "n_metrics": cc.NumberColumn("Metrics"),
         "region": cc.TextColumn("Region"),
         "trust_subtype": cc.TextColumn("Subtype"),
@@ -98,13 +108,30 @@ def ranges_text(frame: pd.DataFrame) -> pd.DataFrame:
 def steps_frame(steps: list[dict]) -> pd.DataFrame:
     """An improvement plan's steps as a readable table."""
     frame = pd.DataFrame(steps)
-    return frame.rename(columns={"metric_name": "Metric", "score_now": "Score now", "score_target": "Score needed",
-                                 "value_now": "Value now", "value_needed": "Value needed", "units": "Units",
-                                 "text": "In words"})[["Metric", "Score now", "Score needed", "Value now",
-                                                       "Value needed", "Units", "In words"]].round(2)
+    frame = frame.rename(columns={"metric_name": "Metric", "score_now": "Score now", "score_target": "Score needed",
+                                  "value_now": "Value now", "value_needed": "Value needed", "units": "Units",
+                                  "text": "In words"})[["Metric", "Score now", "Score needed", "Value now",
+                                                        "Value needed", "Units", "In words"]]
+    return frame.assign(**{c: frame[c].map(lambda v: "" if pd.isna(v) else f"{v:.2f}")
+                           for c in ["Score now", "Score needed"]})
 
 
 def plain(text) -> str:
     """Text from a file (trust names, file names) made safe for Streamlit markdown: markdown characters escaped, so
     a name can never turn into a link, emphasis or HTML."""
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", str(text))
+
+
+def movers_columns(before: str, after: str) -> dict:
+    """Column labels for a movers table from :func:`oversight.compare_tables`."""
+    cc = st.column_config
+    return {
+        "trust_code": "Code", "trust_name": "Trust",
+        "final_segment_before": f"{before} segment", "final_segment_after": f"{after} segment",
+        "rank_before": cc.NumberColumn(f"{before} rank", help="Among the trusts in both tables."),
+        "rank_after": cc.NumberColumn(f"{after} rank", help="Among the trusts in both tables."),
+        "average_score_2dp_before": cc.NumberColumn(f"{before} score", format="%.2f"),
+        "average_score_2dp_after": cc.NumberColumn(f"{after} score", format="%.2f"),
+        "segment_change": cc.NumberColumn("Segments up"), "rank_change": cc.NumberColumn("Places up"),
+        "score_change": cc.NumberColumn("Score change", format="%+.2f"),
+    }
