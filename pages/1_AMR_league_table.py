@@ -18,11 +18,10 @@ st.markdown("Trusts ordered by segment, then average metric score. The **likely 
             "England does, a trust in the Recovery Support Programme (segment 5) is ranked by its segment before that.")
 
 columns = ["rank", "trust_name", "final_segment", "average_score_2dp", "deficit", "score_range", "rank_range",
-           "fall_needed", "metrics_needed", "to_move_up"]
+           "fall_needed", "to_move_up"]
 config = ui.show.league_columns() | {
     "fall_needed": st.column_config.NumberColumn("Fall needed", format="%.2f",
                                                  help="Fall in average score (2 dp) to reach the next segment."),
-    "metrics_needed": st.column_config.NumberColumn("Fewest metrics"),
     "to_move_up": st.column_config.TextColumn("To move up a segment", width="large",
                                               help="Improvements shared across the fewest metrics, worst first; the "
                                               "value needed is that of a loaded peer already scoring that well."),

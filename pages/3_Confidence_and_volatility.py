@@ -37,7 +37,9 @@ st.markdown(f"Trusts in segment 1 or 2 with a metric scoring {insights.HIDDEN_SC
 if hidden.empty:
     st.success("No trust in segment 1 or 2 has a hidden problem by these tests.")
 else:
-    ui.show.table(hidden.drop(columns=["quarter", "trust_type"]), f"hidden problems {view.quarter}", column_config={
+    shown_columns = ["trust_name", "segment", "average_score_2dp", "reasons", "weak_metrics", "weak_domains",
+                     "range_reaches", "trust_code"]
+    ui.show.table(hidden[shown_columns], f"hidden problems {view.quarter}", column_config={
         "trust_code": "Code", "trust_name": "Trust", "segment": "Segment",
         "average_score_2dp": st.column_config.NumberColumn("Average score", format="%.2f"),
         "weak_metrics": "Metrics scoring 3.5+", "weak_domains": "Domains in segment 4",

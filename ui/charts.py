@@ -159,7 +159,7 @@ def history(rows: pd.DataFrame, field: str, title: str, reverse: bool = True) ->
     band = base.mark_rule(strokeWidth=3, opacity=0.4, color=NHS_LIGHT_BLUE).encode(
         y=alt.Y(f"{lo}:Q"), y2=f"{hi}:Q")
     line = base.mark_line(point=alt.OverlayMarkDef(filled=True, size=80), color=NHS_BLUE).encode(
-        y=alt.Y(f"{field}:Q", title=title, scale=alt.Scale(reverse=reverse, zero=False, domainMin=1)),
+        y=alt.Y(f"{field}:Q", title=title, scale=alt.Scale(reverse=reverse, zero=False, domainMin=1, nice=False)),
         tooltip=["quarter:N", alt.Tooltip(f"{field}:Q", title=title), alt.Tooltip(f"{lo}:Q", title="Likely from"),
                  alt.Tooltip(f"{hi}:Q", title="to"), alt.Tooltip("final_segment:O", title="Segment")])
     labels = base.mark_text(dy=-12, color=NHS_BLACK).encode(y=f"{field}:Q", text="segment_label:N")

@@ -107,13 +107,9 @@ def ranges_text(frame: pd.DataFrame) -> pd.DataFrame:
 
 def steps_frame(steps: list[dict]) -> pd.DataFrame:
     """An improvement plan's steps as a readable table."""
-    frame = pd.DataFrame(steps)
-    frame = frame.rename(columns={"metric_name": "Metric", "score_now": "Score now", "score_target": "Score needed",
-                                  "value_now": "Value now", "value_needed": "Value needed", "units": "Units",
-                                  "text": "In words"})[["Metric", "Score now", "Score needed", "Value now",
-                                                        "Value needed", "Units", "In words"]]
-    return frame.assign(**{c: frame[c].map(lambda v: "" if pd.isna(v) else f"{v:.2f}")
-                           for c in ["Score now", "Score needed"]})
+    frame = pd.DataFrame(steps)  # the words carry the values and their units
+    return pd.DataFrame({"Metric": frame["metric_name"], "Score now": frame["score_now"].map("{:.2f}".format),
+                         "Score needed": frame["score_target"].map("{:.2f}".format), "In words": frame["text"]})
 
 
 def plain(text) -> str:
