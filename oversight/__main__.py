@@ -85,7 +85,7 @@ def _league(args) -> int:
         if len(cuts) != 3 or list(cuts) != sorted(cuts):
             return _fail(f"--cuts '{args.cuts}' must be three ascending numbers such as 2.05,2.32,2.62.")
         method = Method(banding=FixedCuts(cuts))
-    assessment = assess(dataset, method)
+    assessment = assess(dataset, method, details=False)
     table = assessment.quarter(quarter)
     if args.trust_type:
         wanted = cat.canonical_trust_type(args.trust_type)

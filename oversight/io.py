@@ -226,7 +226,9 @@ def _table(name: str, data: bytes) -> tuple[pd.DataFrame, list[Problem]]:
         raise InputError([Problem(name, f"the CSV could not be parsed ({err}).",
                                   "Save the file again as 'CSV UTF-8' from a spreadsheet.")]) from None
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
-    frame = frame.fillna("").apply(lambda col: col.str.strip())
+    frame = frame.fillna("")
+    if re.search(r"[ \t](?:[,;|\t\r\n\"]|$)", text):  # some field ends in spaces (leading ones are skipped on read)
+        frame = frame.apply(lambda col: col.str.strip())
     frame["row"] = np.arange(2, len(frame) + 2)  # spreadsheet row numbers: blank lines are counted, then dropped
     frame = frame[(frame.drop(columns="row") != "").any(axis=1)]
     too_long = []

@@ -94,7 +94,7 @@ def published_summary(dataset: Dataset) -> pd.DataFrame:
     keys = ["quarter", "trust_code"]
     m = dataset.metrics
     summary = m[m["metric_id"].isin(list(cat.SUMMARY_IDS.values()))]
-    wide = summary.pivot_table(index=keys, columns="metric_id", values="value", aggfunc="first")
+    wide = summary.drop_duplicates(keys + ["metric_id"]).set_index(keys + ["metric_id"])["value"].unstack()
     wide = wide.rename(columns={v: k for k, v in cat.SUMMARY_IDS.items()})
     ranks = summary[summary["metric_id"] == cat.SUMMARY_IDS["segment"]].set_index(keys)["rank"]
     wide["rank"] = ranks
@@ -136,13 +136,15 @@ def default_banding(dataset: Dataset, published: pd.DataFrame | None = None,
     return QuarterCuts(tuple(sorted(pairs.items())), label=label)
 
 
-def assess(dataset: Dataset, method: Method | None = None, reference: Dataset | None = None) -> Assessment:
+def assess(dataset: Dataset, method: Method | None = None, reference: Dataset | None = None, *,
+           details: bool = True) -> Assessment:
     """Score, segment and rank every trust in every quarter of ``dataset``.
 
     Trusts with metric rows are scored from them; trusts that appear only in a league-table file keep its
     ``Average_score`` and are re-segmented and re-ranked from it and its deficit flag. ``reference`` (NHS England's
     own files) lends its published cut points to quarters the dataset has none for, when the method's banding is
-    the default.
+    the default. ``details=False`` skips the IMR ranks and domain scores (the command line's league table needs
+    neither).
     """
     method = method or Method()
     keys = ["quarter", "trust_code"]
@@ -175,6 +177,8 @@ def assess(dataset: Dataset, method: Method | None = None, reference: Dataset | 
     trusts = trusts.astype({"unadjusted_segment": int, "segment": int, "final_segment": int, "rank": int,
                             "n_metrics": "Int64"})
     trusts = trusts.sort_values(["quarter", "trust_type", "rank", "trust_code"], kind="stable").reset_index(drop=True)
+    if not details:
+        return Assessment(trusts, scores, pd.DataFrame(), cuts, banding, method, published)
     scores = scores.assign(imr_rank=imr_rank(scores))
     return Assessment(trusts, scores, domain_scores(scores, dataset.metrics), cuts, banding, method, published)
 

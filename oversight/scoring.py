@@ -90,7 +90,7 @@ def _recombine_finance(scores: pd.DataFrame, refresh: bool = False) -> pd.DataFr
     """Add OF1080 wherever OF1079 and OF1081 are present without it; with ``refresh``, recompute it everywhere."""
     keys = ["quarter", "trust_code"]
     parts = scores[scores["metric_id"].isin([cat.FINANCE_PLAN, cat.FINANCE_VARIANCE])]
-    wide = parts.pivot_table(index=keys, columns="metric_id", values="score", aggfunc="first")
+    wide = parts.drop_duplicates(keys + ["metric_id"]).set_index(keys + ["metric_id"])["score"].unstack()
     if not {cat.FINANCE_PLAN, cat.FINANCE_VARIANCE} <= set(wide.columns):
         return scores
     combined = combined_finance(wide[cat.FINANCE_PLAN], wide[cat.FINANCE_VARIANCE]).dropna()
