@@ -14,8 +14,9 @@ changes = view.table(ui.data.changes(view.key, view.method, result, ranges))
 
 st.title("NHS Oversight Framework: overview")
 st.caption(ui.show.plain(f"{view.label} · {view.quarter} · {view.trust_type}s"))
+ui.show.require_rows(table, view)
 
-average, n_scores = insights.national_average(result, view.quarter, view.trust_type)
+average, n_scores = insights.national_average(result, view.quarter, table["trust_code"])
 counts = insights.segment_counts(table)
 cols = st.columns(4)
 cols[0].metric("Trusts", len(table))
@@ -42,7 +43,7 @@ with right:
 st.subheader("Who changed segment since the previous quarter, and why")
 moved = changes[changes["changed"]]
 if changes.empty:
-    st.info(f"{view.quarter} is the first quarter loaded, so there is nothing to compare with.")
+    st.info(f"No earlier quarter is loaded for these trusts, so there is nothing to compare {view.quarter} with.")
 elif moved.empty:
     st.info("No trust of this type changed segment.")
 else:

@@ -115,41 +115,45 @@ class Metric:
     group: str | tuple[str, ...] = "type"
     kind: str = "continuous"
     floor: float | None = None  # raw values worse than this score 4 (UCR: below the 70 % standard)
+    domain: str = ""  # for files that do not say (our template)
+    units: str = ""  # of the raw value, for files that do not say
 
 
 _M = Metric
+_ACCESS, _EFFECT, _SAFETY, _PEOPLE, _FINANCE = DOMAINS[0], DOMAINS[1], DOMAINS[2], DOMAINS[3], DOMAINS[4]
 CATALOGUE: dict[str, Metric] = {
     m.id: m
     for m in [
-        # Mental health and community trust metrics (all checked against the real file).
-        _M("OF1005", "Community 52-week waits", False, "all"),
-        _M("OF1016", "MH crisis 24-hour contact", True, "all"),
-        _M("OF1041", "CYP mental health access change", True, "all"),
-        _M("OF1057", "UCR 2-hour performance", True, "all", floor=70.0),
-        _M("OF1061", "Staff survey: raising concerns", True, "type"),
-        _M("OF1063", "Inpatients over 60 days", False, "all"),
-        _M("OF1082", "Sickness absence", False, "all"),
-        _M("OF1084", "Staff survey: engagement", True, "type"),
-        _M("OF1086", "Relative difference in costs", False, (MHC, AMBULANCE)),
-        _M("OF1035", "CQC community MH survey", None, kind="score"),
-        _M("OF1067", "CQC safe inspection", None, kind="score"),
-        _M(FINANCE_PLAN, "Planned surplus/deficit", True, kind="finance"),
-        _M(FINANCE_VARIANCE, "Variance to financial plan", True, kind="finance"),
-        _M(FINANCE_COMBINED, "Combined finance", None, kind="finance"),
-        # Acute metrics named in the 2025/26 methodology (directions from the technical specification).
-        _M("OF1023", "RTT within 18 weeks", True),
-        _M("OF1003", "52-week waits", False),
-        _M("OF1013", "A&E 4-hour", True),
-        _M("OF1014", "12 hours in A&E", False),
-        _M("OF1010", "Cancer 28-day FDS", True),
-        _M("OF1011", "Cancer 62-day", True),
-        _M("OF1025", "Discharge delay days", False),
-        _M("OF1020", "MRSA infections", False),
-        _M("OF1048", "E. coli infections", False),
-        _M("OF1088", "C. difficile infections", False),
-        _M("OF1085", "Implied productivity", True),
+        # Mental health and community trust metrics (directions, groups, domains and units checked against the file).
+        _M("OF1005", "Community 52-week waits", False, "all", domain=_ACCESS, units="%"),
+        _M("OF1016", "MH crisis 24-hour contact", True, "all", domain=_SAFETY, units="%"),
+        _M("OF1041", "CYP mental health access change", True, "all", domain=_ACCESS, units="percentage points"),
+        _M("OF1057", "UCR 2-hour performance", True, "all", floor=70.0, domain=_EFFECT, units="%"),
+        _M("OF1061", "Staff survey: raising concerns", True, "type", domain=_SAFETY, units="out of 10"),
+        _M("OF1063", "Inpatients over 60 days", False, "all", domain=_EFFECT, units="%"),
+        _M("OF1082", "Sickness absence", False, "all", domain=_PEOPLE, units="%"),
+        _M("OF1084", "Staff survey: engagement", True, "type", domain=_PEOPLE, units="out of 10"),
+        _M("OF1086", "Relative difference in costs", False, (MHC, AMBULANCE), domain=_FINANCE, units="%"),
+        _M("OF1035", "CQC community MH survey", None, kind="score", domain=_EFFECT),
+        _M("OF1067", "CQC safe inspection", None, kind="score", domain=_SAFETY),
+        _M(FINANCE_PLAN, "Planned surplus/deficit", True, kind="finance", domain=_FINANCE, units="%"),
+        _M(FINANCE_VARIANCE, "Variance to financial plan", True, kind="finance", domain=_FINANCE, units="%"),
+        _M(FINANCE_COMBINED, "Combined finance", None, kind="finance", domain=_FINANCE),
+        # Acute metrics named in the 2025/26 methodology (directions from the technical specification; domains
+        # and units as the methodology groups them, not checked against a real acute file).
+        _M("OF1023", "RTT within 18 weeks", True, domain=_ACCESS, units="%"),
+        _M("OF1003", "52-week waits", False, domain=_ACCESS, units="%"),
+        _M("OF1013", "A&E 4-hour", True, domain=_ACCESS, units="%"),
+        _M("OF1014", "12 hours in A&E", False, domain=_ACCESS, units="%"),
+        _M("OF1010", "Cancer 28-day FDS", True, domain=_ACCESS, units="%"),
+        _M("OF1011", "Cancer 62-day", True, domain=_ACCESS, units="%"),
+        _M("OF1025", "Discharge delay days", False, domain=_EFFECT, units="rate"),
+        _M("OF1020", "MRSA infections", False, domain=_SAFETY, units="count"),
+        _M("OF1048", "E. coli infections", False, domain=_SAFETY, units="rate"),
+        _M("OF1088", "C. difficile infections", False, domain=_SAFETY, units="rate"),
+        _M("OF1085", "Implied productivity", True, domain=_FINANCE, units="%"),
         # Ambulance.
-        _M("OF1017", "Category 2 mean response", False),
+        _M("OF1017", "Category 2 mean response", False, domain=_ACCESS, units="minutes"),
     ]
 }
 

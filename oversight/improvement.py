@@ -61,6 +61,10 @@ def improvement_plan(assessment, quarter: str) -> pd.DataFrame:
     scores = assessment.scores[(assessment.scores["quarter"] == quarter) & assessment.scores["counted"]]
     scores = scores[~scores["metric_id"].isin(assessment.method.exclude_metrics)
                     & ~scores["domain"].isin(assessment.method.exclude_domains)]
+    columns = ["trust_code", "segment", "target_segment", "target_average", "fall_needed", "metrics_needed", "plan",
+               "steps", "blocked"]
+    if quarter not in assessment.cuts:
+        return pd.DataFrame(columns=columns)
     cuts = assessment.cuts[quarter]
     peers_by_metric = {m: g for m, g in scores.groupby("metric_id")}
     by_trust = {c: g for c, g in scores.groupby("trust_code")}
@@ -113,4 +117,4 @@ def improvement_plan(assessment, quarter: str) -> pd.DataFrame:
             })
         row.update(metrics_needed=len(steps), steps=steps, plan="; ".join(s["text"] for s in steps))
         rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=columns)

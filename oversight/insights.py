@@ -108,13 +108,13 @@ def rag(scores: pd.Series) -> pd.Series:
     return pd.Series(np.select([scores <= 1.75, scores >= 3.25], ["Green", "Red"], "Amber"), index=scores.index)
 
 
-def national_average(assessment, quarter: str, trust_type: str | None = None) -> tuple[float, int]:
-    """All counted metric scores of all loaded trusts (of one type, if given) divided by their number, as NHS
-    England computes its national average score; returns (average, number of scores)."""
+def national_average(assessment, quarter: str, trusts=None) -> tuple[float, int]:
+    """All counted metric scores of the loaded trusts (only ``trusts``, a list of codes, if given) divided by their
+    number, as NHS England computes its national average score; returns (average, number of scores)."""
     s = assessment.scores
     s = s[(s["quarter"] == quarter) & s["counted"]]
-    if trust_type:
-        s = s[s["trust_type"] == trust_type]
+    if trusts is not None:
+        s = s[s["trust_code"].isin(list(trusts))]
     return (float(s["score"].mean()) if len(s) else float("nan")), len(s)
 
 

@@ -542,6 +542,15 @@ def _read_template(name: str, raw: pd.DataFrame, quarter: str | None) -> tuple[p
         problems.append(Problem(name, f"{int(neither.sum())} rows have neither a value nor a score.",
                                 "Give each row a raw value, a score from 1 to 4, or both.",
                                 row=int(frame.loc[neither, "row"].iloc[0]), column="value"))
+    scorable = ids.map(lambda m: isinstance(m, str) and (
+        cat.metric(m).kind == "finance" and m in cat.FINANCE_BANDS
+        or cat.metric(m).kind == "continuous" and cat.metric(m).higher_is_better is not None))
+    unscorable = frame["value"].notna() & frame["score"].isna() & ids.notna() & ~scorable.astype(bool)
+    for metric, rows in frame.loc[unscorable].groupby("metric")["row"]:
+        problems.append(Problem(name, f"{metric} has raw values but no scores, and it cannot be scored from values "
+                                "(whether higher or lower is better is not known, or it is published as a score "
+                                f"only) ({len(rows)} rows).", "Give its score (1 best to 4) in the score column.",
+                                row=int(rows.iloc[0]), column="score"))
     bad = frame["score"].notna() & ~frame["score"].between(1, 4)
     for idx in np.flatnonzero(bad.to_numpy())[:10]:
         problems.append(Problem(name, f"the score {frame['score'].iloc[idx]:g} is outside 1 to 4.",

@@ -15,6 +15,7 @@ from .banding import Banding, PooledQuartiles, QuarterCuts, published_cuts, segm
 from .io import Dataset
 from .ranking import amr_rank, imr_rank
 from .scoring import average_scores, domain_scores, metric_scores
+from .whatif import apply_edits
 
 TRUST_COLUMNS = ["quarter", "region", "trust_type", "trust_subtype", "trust_code", "trust_name"]
 
@@ -69,6 +70,7 @@ class Assessment:
     domains : domain scores per trust and quarter.
     cuts : the cut points used, ``{quarter: array([c1, c2, c3])}``.
     published : NHS England's own figures from the files (:func:`published_summary`).
+    edited : whether what-if edits changed some trust's metrics.
     """
 
     trusts: pd.DataFrame
@@ -78,6 +80,7 @@ class Assessment:
     banding: Banding
     method: Method = field(default_factory=Method)
     published: pd.DataFrame | None = None
+    edited: bool = False
 
     def quarter(self, quarter: str) -> pd.DataFrame:
         """The league table of one quarter, ordered by trust type and rank."""
@@ -137,23 +140,30 @@ def default_banding(dataset: Dataset, published: pd.DataFrame | None = None,
 
 
 def assess(dataset: Dataset, method: Method | None = None, reference: Dataset | None = None, *,
-           details: bool = True) -> Assessment:
+           edits: pd.DataFrame | None = None, details: bool = True) -> Assessment:
     """Score, segment and rank every trust in every quarter of ``dataset``.
 
     Trusts with metric rows are scored from them; trusts that appear only in a league-table file keep its
     ``Average_score`` and are re-segmented and re-ranked from it and its deficit flag. ``reference`` (NHS England's
     own files) lends its published cut points to quarters the dataset has none for, when the method's banding is
-    the default. ``details=False`` skips the IMR ranks and domain scores (the command line's league table needs
-    neither).
+    the default. ``edits`` (see :func:`oversight.whatif.apply_edits`) change some trusts' metrics after scoring, so
+    nothing else moves with them. ``details=False`` skips the IMR ranks and domain scores (the command line's
+    league table needs neither).
+
+    A trust whose metrics the method leaves out altogether (every domain excluded, say) has no average and is left
+    out of the table; it does not fall back on a published league-table average.
     """
     method = method or Method()
     keys = ["quarter", "trust_code"]
     scores = metric_scores(dataset.metrics, deround=method.deround, rescored=method.rescore)
+    edited = edits is not None and len(edits) > 0
+    if edited:
+        scores = apply_edits(scores, edits)
     trusts = average_scores(scores, exclude_metrics=method.exclude_metrics,
                             exclude_domains=method.exclude_domains, domain_weights=dict(method.domain_weights))
     trusts["source"] = "computed from metric scores"
     league = dataset.league
-    league_only = league[~league.set_index(keys).index.isin(trusts.set_index(keys).index)]
+    league_only = league[~league.set_index(keys).index.isin(scores.set_index(keys).index)]
     if len(league_only):
         extra = league_only[TRUST_COLUMNS].assign(
             n_metrics=np.nan, average_score=league_only["average_score"],
@@ -178,9 +188,10 @@ def assess(dataset: Dataset, method: Method | None = None, reference: Dataset | 
                             "n_metrics": "Int64"})
     trusts = trusts.sort_values(["quarter", "trust_type", "rank", "trust_code"], kind="stable").reset_index(drop=True)
     if not details:
-        return Assessment(trusts, scores, pd.DataFrame(), cuts, banding, method, published)
+        return Assessment(trusts, scores, pd.DataFrame(), cuts, banding, method, published, edited)
     scores = scores.assign(imr_rank=imr_rank(scores))
-    return Assessment(trusts, scores, domain_scores(scores, dataset.metrics), cuts, banding, method, published)
+    return Assessment(trusts, scores, domain_scores(scores, dataset.metrics), cuts, banding, method, published,
+                      edited)
 
 
 def quarter_cuts_frame(assessment: Assessment) -> pd.DataFrame:

@@ -54,36 +54,62 @@ def combined_finance(plan: pd.Series, variance: pd.Series) -> pd.Series:
     return pd.Series(np.where(plan.isna() | variance.isna(), np.nan, combined), index=plan.index)
 
 
-def rescore(scores: pd.DataFrame, metric_ids=None) -> pd.DataFrame:
-    """Recompute scores from raw values among the loaded trusts (a what-if: NHS England's comparison groups
-    reach beyond one file).
-
-    Continuous metrics are ranked within their comparison group (own trust type, every loaded provider, or the
-    catalogue's list of types); finance metrics use the thresholds; score-only metrics keep their score. Metrics
-    whose direction is unknown keep their published score. ``metric_ids`` limits which metrics are rescored.
-    """
+def _score_from_values(scores: pd.DataFrame, rows: pd.Series, source: str) -> pd.DataFrame:
+    """Score the ``rows`` (a boolean mask) from their raw values among themselves: continuous metrics ranked within
+    their comparison group (own trust type, every loaded provider, or the catalogue's list of types), finance
+    metrics by their thresholds. Score-only metrics and metrics of unknown direction keep their score."""
     out = scores.copy()
-    todo = out["value"].notna() & (out["metric_id"].isin(metric_ids) if metric_ids is not None else True)
-    for metric_id, rows in out[todo].groupby("metric_id"):
+    for metric_id, group in out[rows & out["value"].notna()].groupby("metric_id"):
         info = cat.metric(metric_id)
         if info.kind == "finance" and metric_id in cat.FINANCE_BANDS:
-            out.loc[rows.index, "score"] = finance_band(rows["value"], metric_id)
+            out.loc[group.index, "score"] = finance_band(group["value"], metric_id)
         elif info.kind == "continuous" and info.higher_is_better is not None:
-            if info.group == "type":
-                keys = [rows["quarter"], rows["trust_type"]]
-            elif info.group == "all":
-                keys = [rows["quarter"]]
-            else:
-                rows = rows[rows["trust_type"].isin(info.group)]
-                keys = [rows["quarter"]]
-            new = rows.groupby(keys, group_keys=False)["value"].apply(
+            if isinstance(info.group, tuple):
+                group = group[group["trust_type"].isin(info.group)]
+            keys = [group["quarter"], group["trust_type"]] if info.group == "type" else [group["quarter"]]
+            new = group.groupby(keys, group_keys=False)["value"].apply(
                 lambda v, info=info: continuous_score(v, info.higher_is_better, info.floor))
             out.loc[new.index, "score"] = new
         else:
             continue
-        out.loc[rows.index, "score_source"] = "rescored from raw values"
-    finance_parts = {cat.FINANCE_PLAN, cat.FINANCE_VARIANCE}
-    return _recombine_finance(out, refresh=bool(finance_parts & set(out.loc[todo, "metric_id"])))
+        out.loc[group.index, "score_source"] = source
+    return out
+
+
+def rescore(scores: pd.DataFrame) -> pd.DataFrame:
+    """Recompute every score that can be from raw values among the loaded trusts (a what-if: NHS England's
+    comparison groups reach beyond one file), and the combined finance score from its parts."""
+    return _recombine_finance(_score_from_values(scores, scores["value"].notna(), "rescored from raw values"),
+                              refresh=True)
+
+
+def fill_missing_scores(scores: pd.DataFrame) -> pd.DataFrame:
+    """Score the rows that have a raw value but no score, leaving every published score as it is.
+
+    Finance values take their thresholds. A continuous value is placed among the peers that have both a value and
+    a published score (the score of its neighbours, interpolated), so the comparison group stays NHS England's;
+    where no peer has a score (a template of values only), the values are ranked among themselves.
+    """
+    from .whatif import peers_for, score_for_value
+
+    out = scores.copy()
+    missing = out["score"].isna() & out["value"].notna()
+    placed = pd.Series(np.nan, index=out.index)
+    for (quarter, metric_id), rows in out[missing].groupby(["quarter", "metric_id"]):
+        info = cat.metric(metric_id)
+        if info.kind != "continuous" or info.higher_is_better is None:
+            continue
+        for idx, row in rows.iterrows():
+            peers = peers_for(out[~missing], quarter, metric_id, row["trust_code"]).dropna(subset=["value", "score"])
+            if len(peers) >= 2:
+                placed[idx] = score_for_value(peers["value"], peers["score"], row["value"], metric_id)
+    has_place = placed.notna()
+    out.loc[has_place, "score"] = placed[has_place]
+    out.loc[has_place, "score_source"] = "placed among published peers by its raw value"
+    rest = missing & ~has_place
+    if rest.any():
+        out = _score_from_values(out, rest, "scored from its raw value among the loaded trusts without a score")
+    return out
 
 
 def _recombine_finance(scores: pd.DataFrame, refresh: bool = False) -> pd.DataFrame:
@@ -221,7 +247,13 @@ def metric_scores(metrics: pd.DataFrame, *, deround: bool = True, rescored: bool
     merged = score_part.merge(raw_part, on=keys, how="outer", suffixes=("_s", ""))
     for col in described:  # the raw row describes the metric; a score-only metric has just its score row
         merged[col] = merged[col].where(merged[col].notna() & (merged[col] != ""), merged[f"{col}_s"])
-    merged["units"] = merged["units"].fillna("score").replace("", "score")
+    # Files without domains or units (our template) take the catalogue's; a metric with no raw value is in scores.
+    ids = merged["metric_id"].unique()
+    domains = merged["metric_id"].map({m: cat.metric(m).domain for m in ids})
+    merged["domain"] = merged["domain"].fillna("").where(merged["domain"].fillna("") != "", domains)
+    units = merged["units"].fillna("").where(merged["units"].fillna("") != "",
+                                             merged["metric_id"].map({m: cat.metric(m).units for m in ids}))
+    merged["units"] = np.where(merged["value"].isna() | (units == ""), "score", units)
     described_names = merged.drop_duplicates("metric_id").set_index("metric_id")["metric_description"].fillna("")
     merged["metric_name"] = merged["metric_id"].map(
         {m: cat.CATALOGUE[m].short if m in cat.CATALOGUE else (d or m) for m, d in described_names.items()})
@@ -240,9 +272,10 @@ def metric_scores(metrics: pd.DataFrame, *, deround: bool = True, rescored: bool
                                       "reporting_date"]})
     if deround:
         out = recover_unrounded(out)
-    missing = out["score"].isna()
-    if rescored or missing.any():
-        out = rescore(out, None if rescored else out.loc[missing, "metric_id"].unique())
+    if rescored:
+        out = rescore(out)
+    elif out["score"].isna().any():
+        out = fill_missing_scores(out)
     out = _recombine_finance(out)
     out = out[out["score"].notna()]
     return out.sort_values(keys, kind="stable").reset_index(drop=True)[SCORE_COLUMNS]

@@ -17,8 +17,12 @@ Two things are computed here:
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 import pandas as pd
+
+from .catalogue import quarter_order
 
 DEFAULT_REPLICATES = 5000
 DEFAULT_SEED = 2025
@@ -162,16 +166,18 @@ def likely_ranges(assessment, quarters=None, *, replicates: int = DEFAULT_REPLIC
     ranks the published range knows nothing of).
     """
     trusts_all = assessment.trusts
-    quarters = quarters or sorted(trusts_all["quarter"].unique())
+    quarters = [q for q in (quarters or quarter_order(trusts_all["quarter"].unique())) if q in assessment.cuts]
     weights = dict(assessment.method.domain_weights) or None
     exclude = assessment.scores["metric_id"].isin(assessment.method.exclude_metrics) | \
         assessment.scores["domain"].isin(assessment.method.exclude_domains)
     scores = assessment.scores[~exclude]
     out = []
-    rng = np.random.default_rng(seed)
     tail = (1 - level) / 2 * 100
     for quarter in quarters:
         trusts = trusts_all[trusts_all["quarter"] == quarter].reset_index(drop=True)
+        # One generator per quarter, from the seed and the quarter's label: a quarter's ranges are the same
+        # whichever other quarters are computed in the same call.
+        rng = np.random.default_rng([seed, zlib.crc32(quarter.encode())])
         values, w, n = _score_matrix(scores[scores["quarter"] == quarter], trusts, weights)
         fixed = n == 0
         values[fixed, 0] = np.floor(trusts.loc[fixed, "average_score_2dp"].to_numpy() * 100 + 0.5).astype(np.int64)
@@ -208,6 +214,9 @@ def likely_ranges(assessment, quarters=None, *, replicates: int = DEFAULT_REPLIC
         if fixed.any():
             frame = _published_ranges(frame, fixed, assessment)
         out.append(frame)
+    if not out:
+        return pd.DataFrame(columns=["quarter", "trust_code", "score_lo", "score_hi", "rank_lo", "rank_hi",
+                                     "segment_lo", "segment_hi", "p_worse_segment", "range_method"])
     return pd.concat(out, ignore_index=True)
 
 
@@ -218,12 +227,15 @@ def _published_ranges(frame: pd.DataFrame, fixed: np.ndarray, assessment) -> pd.
         return frame
     keyed = published.set_index(["quarter", "trust_code"])
     keys = pd.MultiIndex.from_frame(frame.loc[fixed, ["quarter", "trust_code"]])
-    own_method = assessment.method.banding is None and assessment.method.override
+    from .model import Method
+
+    own_method = assessment.method == Method() and not assessment.edited
     columns = ["score_lo", "score_hi"] + (["rank_lo", "rank_hi"] if own_method else [])
-    out = frame.astype({"rank_lo": float, "rank_hi": float})
+    out = frame.astype({"rank_lo": "Float64", "rank_hi": "Float64"})
     out.loc[fixed, columns] = keyed.reindex(keys)[columns].to_numpy()
     if not own_method:
-        out.loc[fixed, ["rank_lo", "rank_hi"]] = np.nan
+        out.loc[fixed, ["rank_lo", "rank_hi"]] = pd.NA
+    out = out.astype({"rank_lo": "Int64", "rank_hi": "Int64"})
     note = "published by NHS England (league table)" + ("" if own_method else "; no rank range under another method")
     out["range_method"] = np.where(fixed, note, out["range_method"])
     return out

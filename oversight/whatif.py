@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pandas as pd
 
 from . import catalogue as cat
-from .io import Dataset
 
 EDIT_COLUMNS = ["quarter", "trust_code", "metric_id", "value", "score"]
 
@@ -29,35 +26,42 @@ def score_for_value(peer_values: pd.Series, peer_scores: pd.Series, value: float
     return float(np.clip(np.interp(value, known["v"], known["s"]), 1.0, 4.0))
 
 
-def apply_edits(dataset: Dataset, edits: pd.DataFrame, scores: pd.DataFrame) -> Dataset:
-    """A copy of ``dataset`` with some metric values or scores changed.
+def peers_for(scores: pd.DataFrame, quarter: str, metric_id: str, trust_code: str) -> pd.DataFrame:
+    """The other trusts a trust's score on a metric is placed among: same quarter and metric, and the same trust
+    type when the metric is ranked within type."""
+    peers = scores[(scores["quarter"] == quarter) & (scores["metric_id"] == metric_id)
+                   & (scores["trust_code"] != trust_code)]
+    if cat.metric(metric_id).group == "type":
+        kind = scores.loc[scores["trust_code"] == trust_code, "trust_type"]
+        if len(kind):
+            peers = peers[peers["trust_type"] == kind.iloc[0]]
+    return peers
+
+
+def apply_edits(scores: pd.DataFrame, edits: pd.DataFrame) -> pd.DataFrame:
+    """A copy of the engine's metric scores with some trust's values or scores changed.
 
     Parameters
     ----------
-    dataset : the data to change (not modified).
+    scores : the engine's metric scores (``Assessment.scores`` or :func:`oversight.scoring.metric_scores`), after
+        unrounding, so an edit changes only the row it is made on.
     edits : rows with ``quarter``, ``trust_code``, ``metric_id`` (the score ID, OF1xxx), ``value`` (new raw value or
-        NaN to keep) and ``score`` (new score 1-4 or NaN to keep). A new raw value without a new score is scored
-        among the trust's peers with :func:`score_for_value`.
-    scores : the engine's metric scores for ``dataset`` (``Assessment.scores``), used to place new raw values.
+        NaN to keep) and ``score`` (new score 1-4 or NaN to keep). A new raw value without a new score is placed among
+        the trust's peers with :func:`score_for_value`.
 
-    Returns a new :class:`Dataset` whose metric rows carry the edits; the published summary rows are kept, so the
-    financial override and Recovery Support Programme flags stay as they were.
+    Returns the scores with ``score_source`` "edited (what-if)" on the changed rows.
     """
-    metrics = dataset.metrics.copy()
+    out = scores.copy()
     for edit in edits.itertuples(index=False):
-        at = (metrics["quarter"] == edit.quarter) & (metrics["trust_code"] == edit.trust_code)
+        at = (out["quarter"] == edit.quarter) & (out["trust_code"] == edit.trust_code) & \
+            (out["metric_id"] == edit.metric_id)
         score = edit.score
         if pd.notna(edit.value):
-            raw_at = at & (metrics["metric_id"] == cat.raw_id(edit.metric_id))
-            metrics.loc[raw_at, "value"] = float(edit.value)
+            out.loc[at, "value"] = float(edit.value)
             if pd.isna(score):
-                peers = scores[(scores["quarter"] == edit.quarter) & (scores["metric_id"] == edit.metric_id)
-                               & (scores["trust_code"] != edit.trust_code)]
-                group = cat.metric(edit.metric_id).group
-                if group == "type":
-                    kind = scores.loc[scores["trust_code"] == edit.trust_code, "trust_type"].iloc[0]
-                    peers = peers[peers["trust_type"] == kind]
+                peers = peers_for(scores, edit.quarter, edit.metric_id, edit.trust_code)
                 score = score_for_value(peers["value"], peers["score"], float(edit.value), edit.metric_id)
         if pd.notna(score):
-            metrics.loc[at & (metrics["metric_id"] == edit.metric_id), "value"] = float(np.clip(score, 1, 4))
-    return dataclasses.replace(dataset, metrics=metrics)
+            out.loc[at, "score"] = float(np.clip(score, 1, 4))
+            out.loc[at, "score_source"] = "edited (what-if)"
+    return out

@@ -12,6 +12,7 @@ table = view.table(ui.data.league(view.key, view.method, view.quarter, result))
 
 st.title("Aggregated metric ranking (AMR)")
 st.caption(ui.show.plain(f"{view.label} · {view.quarter} · {view.trust_type}s · {len(table)} trusts"))
+ui.show.require_rows(table, view)
 st.markdown("Trusts ordered by segment, then average metric score. The **likely ranges** show where a trust could "
             "sit given how uneven its own metric scores are; **to move up** is the fall in average score that would "
             "reach the next segment, and the fewest metrics that could deliver it, in each metric's own units. As NHS "
@@ -37,11 +38,13 @@ if view.trust:
     row = table[table["trust_code"] == view.trust]
     if len(row):
         r = row.iloc[0]
-        st.info(f"**{ui.show.plain(r['trust_name'])}** ranks {r['rank']} (likely {r['rank_range']}), "
+        st.info(f"**{ui.show.plain(r['trust_name'])}** ranks {r['rank']} (likely range: {r['rank_range']}), "
                 f"segment {r['final_segment']}.")
 chart_cols = ["rank", "trust_name", "trust_code", "rank_lo", "rank_hi", "final_segment", "average_score_2dp"]
-widest = table.assign(width=table["rank_hi"] - table["rank_lo"]).nlargest(1, "width").iloc[0]
+widths = (table["rank_hi"] - table["rank_lo"]).astype(float)
+widest = ("" if widths.isna().all() else
+          f" The widest range is {table.loc[widths.idxmax(), 'trust_name']}'s, "
+          f"{table.loc[widths.idxmax(), 'rank_range']}.")
 ui.show.chart(ui.charts.caterpillar, (table[chart_cols], view.trust), table[chart_cols],
               f"Likely rank ranges {view.quarter}",
-              f"Caterpillar chart of {len(table)} trusts' ranks with their likely ranges, ordered by rank. The widest "
-              f"range is {widest['trust_name']}'s, {widest['rank_lo']:.0f} to {widest['rank_hi']:.0f}.")
+              f"Caterpillar chart of {len(table)} trusts' ranks with their likely ranges, ordered by rank.{widest}")

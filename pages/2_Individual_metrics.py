@@ -38,7 +38,9 @@ cols[2].metric("Peer quartiles", f"{rows['peer_lower_quartile'].iloc[0]:.2f} to 
                f"{rows['peer_upper_quartile'].iloc[0]:.2f}" if raw else "n/a")
 if view.trust in set(rows["trust_code"]):
     mine = rows[rows["trust_code"] == view.trust].iloc[0]
-    cols[3].metric(ui.show.plain(mine["trust_name"]), f"rank {mine['imr_rank']} of {len(rows)}",
+    ranked = int(((result.scores["quarter"] == view.quarter) & (result.scores["trust_type"] == view.trust_type)
+                  & (result.scores["metric_id"] == metric_id)).sum())
+    cols[3].metric(ui.show.plain(mine["trust_name"]), f"rank {mine['imr_rank']} of {ranked}",
                    help=f"Value {mine['value']:g} {units}; score {mine['score']:.2f}; RAG {mine['rag']}."
                    if raw else f"Score {mine['score']:.2f}; RAG {mine['rag']}.")
 

@@ -10,10 +10,11 @@ view = ui.sidebar()
 result = ui.data.assess(view.key, view.method, view.dataset)
 ranges = ui.data.ranges(view.key, view.method, tuple(view.dataset.quarters), result)
 table = view.table(result.trusts.merge(ranges, on=["quarter", "trust_code"]))
-cuts = result.cuts[view.quarter]
 
 st.title("Confidence intervals and volatility")
 st.caption(ui.show.plain(f"{view.label} · {view.quarter} · {view.trust_type}s"))
+ui.show.require_rows(table, view)
+cuts = result.cuts[view.quarter]
 st.markdown("A trust's **likely range** is where its average score would fall if its own metric scores were drawn "
             "again: wide when its scores are uneven. A range crossing a dashed line could sit in another segment.")
 

@@ -24,13 +24,14 @@ me = now.iloc[0]
 st.header(ui.show.plain(me["trust_name"]))
 st.caption(ui.show.plain(f"{me['trust_code']} · {me['trust_type']} · {me['trust_subtype'] or 'subtype not given'} · "
            f"{me['region'] or 'region not given'} · {view.quarter}"))
-peers = int((view.table(result.trusts)["trust_code"] != "").sum())
+peers = int(((result.trusts["quarter"] == view.quarter) & (result.trusts["trust_type"] == view.trust_type)).sum())
 cols = st.columns(4)
-cols[0].metric("Rank", f"{me['rank']} of {peers}", help=f"Likely range {me['rank_lo']} to {me['rank_hi']}.")
+rank_range = ui.show.range_text(me["rank_lo"], me["rank_hi"], 0)
+cols[0].metric("Rank", f"{me['rank']} of {peers}", help=f"Likely range: {rank_range}.")
 cols[1].metric("Segment", int(me["final_segment"]), help="After the financial override; 5 = Recovery Support "
                "Programme.")
 cols[2].metric("Average score", f"{me['average_score_2dp']:.2f}",
-               help=f"Likely range {me['score_lo']:.2f} to {me['score_hi']:.2f}; 1 best, 4 worst.")
+               help=f"Likely range: {ui.show.range_text(me['score_lo'], me['score_hi'], 2)}; 1 best, 4 worst.")
 cols[3].metric("Metrics scored", "n/a" if pd.isna(me["n_metrics"]) else int(me["n_metrics"]))
 for note in insights.trust_caveats(result, ui.data.trust_register(), view.quarter, view.trust):
     st.warning(ui.show.plain(note), icon=":material/info:")
@@ -52,11 +53,14 @@ else:
 st.subheader("Domain scores")
 domains = result.domains[(result.domains["quarter"] == view.quarter) & (result.domains["trust_code"] == view.trust)]
 domains = domains.assign(domain_segment_label=lambda f: "segment " + f["domain_segment"].astype(str))
-ui.show.chart(ui.charts.domain_bars, (domains,), domains[["domain", "domain_score_2dp", "n_metrics", "domain_segment",
-                                                       "domain_segment_source"]],
-              f"{me['trust_code']} domain scores {view.quarter}",
-              "Bar chart of domain scores: " + "; ".join(f"{d.domain} {d.domain_score_2dp:.2f} (segment "
-                                                          f"{d.domain_segment})" for d in domains.itertuples()))
+if domains.empty:
+    st.info("No domain scores: no metric scores are loaded for this trust.")
+else:
+    described = "; ".join(f"{d.domain} {d.domain_score_2dp:.2f} (segment {d.domain_segment})"
+                          for d in domains.itertuples())
+    ui.show.chart(ui.charts.domain_bars, (domains,),
+                  domains[["domain", "domain_score_2dp", "n_metrics", "domain_segment", "domain_segment_source"]],
+                  f"{me['trust_code']} domain scores {view.quarter}", f"Bar chart of domain scores: {described}")
 
 st.subheader("History across quarters")
 shown = history[["quarter", "rank", "rank_lo", "rank_hi", "final_segment", "average_score_2dp", "score_lo", "score_hi"]]

@@ -4,7 +4,6 @@ import streamlit as st
 
 import oversight as nof
 import ui
-from oversight.whatif import apply_edits
 from ui import controls
 
 ui.page_setup("What-if", ":material/tune:")
@@ -14,6 +13,7 @@ st.title("What-if: change the method, see who moves")
 st.caption(ui.show.plain(f"{view.label} · {view.quarter} · {view.trust_type}s. Compared with NHS England's method on "
                          "the same data."))
 
+ui.show.require_rows(view.table(official.trusts), view)
 scored = view.table(official.scores)
 names = dict(scored.drop_duplicates("metric_id").sort_values("metric_name")[["metric_id", "metric_name"]].values)
 method = controls.method_controls(official, view.quarter, names)
@@ -25,9 +25,7 @@ who = st.selectbox("Trust", list(codes), format_func=codes.get, key="whatif_trus
 edits = controls.edits_editor(official, view.quarter, who)
 ui.state.publish(ui.state.GLOBAL + controls.METHOD_PARAMS)
 
-key = controls.edits_key(view.key, edits)
-dataset = apply_edits(view.dataset, edits, official.scores) if len(edits) else view.dataset
-changed = ui.data.assess(key, method, dataset)
+changed = ui.data.assess_edited(controls.edits_key(view.key, edits), method, view.dataset, edits)
 movers, agreement = nof.compare_tables(view.table(official.trusts), view.table(changed.trusts))
 moved = movers[(movers["segment_change"] != 0) | (movers["rank_change"] != 0)]
 

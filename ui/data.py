@@ -49,6 +49,13 @@ def assess(key: str, method: nof.Method, _dataset: nof.Dataset) -> nof.Assessmen
     return nof.assess(_dataset, method, reference)
 
 
+@st.cache_data(show_spinner="Scoring your edits...", max_entries=64)
+def assess_edited(key: str, method: nof.Method, _dataset: nof.Dataset, _edits: pd.DataFrame) -> nof.Assessment:
+    """The assessment with what-if edits to some trust's metrics (``key`` names the dataset and the edits)."""
+    reference = None if key.split("|")[0] == DEFAULT_KEY else default_dataset()
+    return nof.assess(_dataset, method, reference, edits=_edits)
+
+
 @st.cache_data(show_spinner="Working out likely ranges...", max_entries=64)
 def ranges(key: str, method: nof.Method, quarters: tuple[str, ...], _assessment: nof.Assessment) -> pd.DataFrame:
     """Likely ranges (engine defaults: exact score ranges, 5,000 seeded replicates for ranks) for ``quarters``."""

@@ -96,13 +96,20 @@ def league_columns() -> dict:
     }
 
 
-def ranges_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """Add ``score_range`` and ``rank_range`` text columns ('1.2 to 1.89', '1 to 11') from the range bounds."""
-    def both(lo, hi, fmt):
-        return [f"{fmt(a)} to {fmt(b)}" if pd.notna(a) and pd.notna(b) else "" for a, b in zip(lo, hi)]
+NOT_AVAILABLE = "not available"
 
-    return frame.assign(score_range=both(frame["score_lo"], frame["score_hi"], lambda v: f"{v:.2f}"),
-                        rank_range=both(frame["rank_lo"], frame["rank_hi"], lambda v: f"{v:.0f}"))
+
+def range_text(lo, hi, decimals: int) -> str:
+    """'1.20 to 1.89' or '1 to 11'; 'not available' when a bound is missing."""
+    if pd.isna(lo) or pd.isna(hi):
+        return NOT_AVAILABLE
+    return f"{float(lo):.{decimals}f} to {float(hi):.{decimals}f}"
+
+
+def ranges_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add ``score_range`` and ``rank_range`` text columns ('1.20 to 1.89', '1 to 11') from the range bounds."""
+    return frame.assign(score_range=[range_text(a, b, 2) for a, b in zip(frame["score_lo"], frame["score_hi"])],
+                        rank_range=[range_text(a, b, 0) for a, b in zip(frame["rank_lo"], frame["rank_hi"])])
 
 
 def steps_frame(steps: list[dict]) -> pd.DataFrame:
@@ -129,5 +136,14 @@ def movers_columns(before: str, after: str) -> dict:
         "average_score_2dp_before": cc.NumberColumn(f"{before} score", format="%.2f"),
         "average_score_2dp_after": cc.NumberColumn(f"{after} score", format="%.2f"),
         "segment_change": cc.NumberColumn("Segments up"), "rank_change": cc.NumberColumn("Places up"),
-        "score_change": cc.NumberColumn("Score change", format="%+.2f"),
+        "score_change": cc.NumberColumn("Score better by", format="%+.2f",
+                                        help="Fall in average score (scores run 1 best to 4 worst)."),
     }
+
+
+def require_rows(table: pd.DataFrame, view) -> None:
+    """Stop the page with a clear message when no trust of this type is scored in this quarter."""
+    if table.empty:
+        st.info(plain(f"No {view.trust_type.lower()}s are scored in {view.quarter} in this data. Choose another "
+                      "quarter or trust type in the sidebar."))
+        st.stop()

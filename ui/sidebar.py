@@ -64,7 +64,8 @@ def sidebar(page_params: tuple[state.Param, ...] = ()) -> state.View:
                       help="Hide the 'Acute - Specialist' subtype, as the press's top-ten tables do. Ranks stay "
                            "those of the whole acute table.")
 
-        trusts = _trust_names(key, dataset, st.session_state["quarter"], st.session_state["trust_type"])
+        trusts = _trust_names(key, dataset, st.session_state["quarter"], st.session_state["trust_type"],
+                              bool(acute and st.session_state["non_specialist"]))
         state.choose("trust", [None, *trusts], None)
         st.selectbox("Trust to highlight", list(trusts), key="trust", index=None,
                      format_func=lambda code: trusts.get(code, code), placeholder="None",
@@ -80,11 +81,13 @@ def sidebar(page_params: tuple[state.Param, ...] = ()) -> state.View:
 
 
 @st.cache_data(max_entries=64)
-def _trust_names(key: str, _dataset: nof.Dataset, quarter: str, trust_type: str) -> dict[str, str]:
-    """Trust codes to names for one quarter and type, sorted by name."""
+def _trust_names(key: str, _dataset: nof.Dataset, quarter: str, trust_type: str,
+                 non_specialist: bool) -> dict[str, str]:
+    """Trust codes to names for one quarter and type (without specialist trusts if asked), sorted by name."""
     frames = [_dataset.metrics, _dataset.league]
-    rows = [f[(f["quarter"] == quarter) & (f["trust_type"] == trust_type)][["trust_code", "trust_name"]]
-            for f in frames]
+    rows = [f[(f["quarter"] == quarter) & (f["trust_type"] == trust_type)
+              & ~(non_specialist & (f["trust_subtype"] == nof.catalogue.SPECIALIST_SUBTYPE))]
+            [["trust_code", "trust_name"]] for f in frames]
     names = {}
     for frame in rows:
         names.update(dict(zip(frame["trust_code"], frame["trust_name"])))
