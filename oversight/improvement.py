@@ -66,7 +66,7 @@ def improvement_plan(assessment, quarter: str) -> pd.DataFrame:
     if quarter not in assessment.cuts:
         return pd.DataFrame(columns=columns)
     cuts = assessment.cuts[quarter]
-    peers_by_metric = {m: g for m, g in scores.groupby("metric_id")}
+    peers_by_metric = {key: g for key, g in scores.groupby(["metric_id", "trust_type"])}
     by_trust = {c: g for c, g in scores.groupby("trust_code")}
     rows = []
     for trust in trusts.itertuples(index=False):
@@ -78,9 +78,10 @@ def improvement_plan(assessment, quarter: str) -> pd.DataFrame:
             row["blocked"] = "already in segment 1"
         elif held:
             row["blocked"] = "held at segment 3 by the financial override until the trust is out of deficit"
-        elif trust.trust_code not in by_trust or assessment.method.domain_weights:
-            row["blocked"] = "no metric scores loaded" if trust.trust_code not in by_trust else \
-                "not worked out for weighted domains"
+        elif trust.trust_code not in by_trust:
+            row["blocked"] = "no metric scores loaded"
+        elif assessment.method.domain_weights:
+            row["blocked"] = "not worked out for weighted domains"
         if row["blocked"]:
             rows.append(row)
             continue
@@ -106,7 +107,10 @@ def improvement_plan(assessment, quarter: str) -> pd.DataFrame:
             metric = own.loc[idx]
             info = cat.metric(metric["metric_id"])
             score_target = max(1.0, float(metric["score"] - gain))
-            value_needed = _value_for_score(peers_by_metric[metric["metric_id"]], score_target, info.higher_is_better)
+            if info.kind != "continuous":  # whole-number scores: aim for the next whole score at or below
+                score_target = float(np.floor(score_target + 1e-9))
+            peers = peers_by_metric[(metric["metric_id"], trust.trust_type)]
+            value_needed = _value_for_score(peers, score_target, info.higher_is_better)
             value_now = None if pd.isna(metric["value"]) else float(metric["value"])
             steps.append({
                 "metric_id": metric["metric_id"], "metric_name": metric["metric_name"],
@@ -115,6 +119,10 @@ def improvement_plan(assessment, quarter: str) -> pd.DataFrame:
                 "text": _step_text(metric["metric_name"], metric["units"], value_now, value_needed,
                                    float(metric["score"]), score_target),
             })
-        row.update(metrics_needed=len(steps), steps=steps, plan="; ".join(s["text"] for s in steps))
+        plan = "; ".join(s["text"] for s in steps)
+        if trust.rsp:
+            plan += (" (in the Recovery Support Programme, so it stays in segment 5 until NHS England decides "
+                     "otherwise)")
+        row.update(metrics_needed=len(steps), steps=steps, plan=plan)
         rows.append(row)
     return pd.DataFrame(rows, columns=columns)

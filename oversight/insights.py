@@ -14,12 +14,15 @@ def hidden_problems(assessment, ranges: pd.DataFrame, quarter: str, *,
                     worst_score: float = HIDDEN_SCORE) -> pd.DataFrame:
     """Trusts in segment 1 or 2 that still struggle somewhere.
 
-    A trust is listed when any of these holds: a metric scores ``worst_score`` or worse; a domain is in segment 4;
+    Trusts in segment 1 or 2 after the override and the Recovery Support Programme. A trust is listed when any of
+    these holds: a metric scores ``worst_score`` or worse; a domain is in segment 4;
     its likely range of average score reaches into a worse segment. Returns one row per trust listed with
     ``trust_code``, ``trust_name``, ``trust_type``, ``segment``, ``average_score_2dp``, ``weak_metrics`` (text),
-    ``weak_domains`` (text), ``range_reaches`` (the worst segment the range reaches, or NA) and ``reasons``.
+    ``weak_domains`` (text), ``range_reaches`` (the worst segment the range reaches, or NA),
+    ``p_worse_segment`` (the share of bootstrap replicates in a worse segment) and ``reasons``; trusts with a weak
+    metric or domain first, then by ``p_worse_segment``.
     """
-    trusts = assessment.trusts[(assessment.trusts["quarter"] == quarter) & (assessment.trusts["segment"] <= 2)]
+    trusts = assessment.trusts[(assessment.trusts["quarter"] == quarter) & (assessment.trusts["final_segment"] <= 2)]
     scores = assessment.scores[(assessment.scores["quarter"] == quarter) & assessment.scores["counted"]]
     weak = scores[scores["score"] >= worst_score - 1e-9]
     labels = pd.Series([f"{n} {v:.2f}" for n, v in zip(weak["metric_name"], weak["score"])], index=weak.index,
@@ -28,12 +31,14 @@ def hidden_problems(assessment, ranges: pd.DataFrame, quarter: str, *,
     d = assessment.domains
     domains = d[(d["quarter"] == quarter) & (d["domain_segment"] == 4)]
     domain_text = domains.groupby("trust_code")["domain"].agg("; ".join)
-    reach = ranges[ranges["quarter"] == quarter].set_index("trust_code")["segment_hi"]
+    quarter_ranges = ranges[ranges["quarter"] == quarter].set_index("trust_code")
+    reach = quarter_ranges["segment_hi"]
     out = trusts[["trust_code", "trust_name", "trust_type", "segment", "unadjusted_segment", "average_score_2dp"]]
     out = out.assign(
         weak_metrics=out["trust_code"].map(weak_text.to_dict()).astype(object).fillna(""),
         weak_domains=out["trust_code"].map(domain_text.to_dict()).astype(object).fillna(""),
         range_reaches=out["trust_code"].map(reach),
+        p_worse_segment=out["trust_code"].map(quarter_ranges["p_worse_segment"]),
     )
     out["range_reaches"] = out["range_reaches"].where(out["range_reaches"] > out["unadjusted_segment"]).astype("Int64")
     reasons = [
@@ -42,7 +47,10 @@ def hidden_problems(assessment, ranges: pd.DataFrame, quarter: str, *,
         ("likely range reaches a worse segment", out["range_reaches"].notna()),
     ]
     out["reasons"] = [", ".join(text for text, mask in reasons if mask.iloc[i]) for i in range(len(out))]
-    return out[out["reasons"] != ""].drop(columns="unadjusted_segment").reset_index(drop=True)
+    out = out[out["reasons"] != ""].drop(columns="unadjusted_segment")
+    # Problems in the metrics themselves first, then the likeliest to fall a segment.
+    out = out.assign(_firm=(out["weak_metrics"] != "") | (out["weak_domains"] != ""))
+    return out.sort_values(["_firm", "p_worse_segment"], ascending=False).drop(columns="_firm").reset_index(drop=True)
 
 
 def segment_changes(assessment, ranges: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -156,10 +164,11 @@ def metric_spread(assessment, quarter: str, trust_code: str) -> pd.DataFrame:
     rows = []
     for metric in own.itertuples():
         group = peers[peers["metric_id"] == metric.metric_id]
-        raw = group["value"].notna().all() and pd.notna(metric.value)
+        direction = cat.metric(metric.metric_id).higher_is_better
+        raw = group["value"].notna().all() and pd.notna(metric.value) and direction is not None
         field = "value" if raw else "score"
         values = group[field]
-        higher = cat.metric(metric.metric_id).higher_is_better if raw else False
+        higher = direction if raw else False  # scores: lower is better
         stats = {"peer_min": values.min(), "peer_lq": values.quantile(0.25), "peer_median": values.median(),
                  "peer_uq": values.quantile(0.75), "peer_max": values.max()}
         lo, hi = stats["peer_min"], stats["peer_max"]

@@ -132,8 +132,8 @@ def default_banding(dataset: Dataset, published: pd.DataFrame | None = None,
         borrowed = {q: c for q, c in (theirs.by_quarter if theirs else ()) if q in wanted}
         if borrowed:
             pairs.update(borrowed)
-            label = (label + "; " if label else "") + ("NHS England's published cut points for "
-                                                       + ", ".join(sorted(borrowed)))
+            label = (label + "; " if label else "") + ("cut points bracketed from the segments in NHS England's "
+                                                       "default files for " + ", ".join(sorted(borrowed)))
     if not pairs:
         return PooledQuartiles()
     return QuarterCuts(tuple(sorted(pairs.items())), label=label)

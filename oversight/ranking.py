@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 
@@ -28,7 +27,7 @@ def imr_rank(scores: pd.DataFrame) -> pd.Series:
     raw value in the metric's better direction; trusts equal on both share the best rank."""
     from . import catalogue as cat
 
-    higher = scores["metric_id"].map({m: cat.metric(m).higher_is_better for m in scores["metric_id"].unique()})
-    signed_raw = np.where(higher == True, -scores["value"], scores["value"])  # noqa: E712 (None means unknown)
-    keyed = scores.assign(_raw=np.where(np.isnan(signed_raw.astype(float)), 0.0, signed_raw))
+    direction = {m: cat.metric(m).higher_is_better for m in scores["metric_id"].unique()}
+    sign = scores["metric_id"].map({m: {True: -1.0, False: 1.0}.get(d, 0.0) for m, d in direction.items()})
+    keyed = scores.assign(_raw=(sign.astype(float) * scores["value"].astype(float)).fillna(0.0))  # unknown direction: no tie-break
     return min_rank(keyed, ["quarter", "trust_type", "metric_id"], ["score", "_raw"])

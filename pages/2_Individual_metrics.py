@@ -64,5 +64,6 @@ ui.show.table(rows[columns], f"IMR {metric_id} {view.quarter} table", column_con
     "score": st.column_config.NumberColumn("Score", format="%.2f"), "peer_median": "Peer median",
     "peer_lower_quartile": "Lower quartile", "peer_upper_quartile": "Upper quartile", "rag": "RAG"})
 st.caption(insights.RAG_RULE)
-ui.show.source(view, "score = 1 + 3 (rank - 1) / (N - 1) on the raw value in its comparison group, as published "
-               "by NHS England; peer median and quartiles within trust type")
+sources = "; ".join(sorted(rows["score_source"].str.replace(r" \(N = \d+\)", "", regex=True).unique()))
+ui.show.source(view, f"score {catalogue.comparison_group_text(metric_id)} (continuous metrics: 1 + 3 (rank - 1) / "
+               f"(N - 1)); scores here: {sources}; peer median and quartiles within trust type")

@@ -39,11 +39,13 @@ if hidden.empty:
     st.success("No trust in segment 1 or 2 has a hidden problem by these tests.")
 else:
     shown_columns = ["trust_name", "segment", "average_score_2dp", "reasons", "weak_metrics", "weak_domains",
-                     "range_reaches", "trust_code"]
+                     "p_worse_segment", "range_reaches", "trust_code"]
     ui.show.table(hidden[shown_columns], f"hidden problems {view.quarter}", column_config={
         "trust_code": "Code", "trust_name": "Trust", "segment": "Segment",
         "average_score_2dp": st.column_config.NumberColumn("Average score", format="%.2f"),
-        "weak_metrics": "Metrics scoring 3.5+", "weak_domains": "Domains in segment 4",
+        "weak_metrics": f"Metrics scoring {insights.HIDDEN_SCORE}+", "weak_domains": "Domains in segment 4",
+        "p_worse_segment": st.column_config.NumberColumn("Chance of a worse segment", format="%.2f",
+                                                         help="Share of bootstrap replicates in a worse segment."),
         "range_reaches": "Range reaches segment", "reasons": "Why listed"})
 
 st.subheader("Volatility: segment and rank in every quarter")

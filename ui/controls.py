@@ -71,14 +71,15 @@ METHOD_PARAMS = (
 )
 
 
-def _cuts(text: str, fallback) -> tuple[float, float, float]:
+def _cuts(text: str, fallback) -> tuple:
+    """Three ascending cut points from text, or ``fallback``."""
     try:
         values = tuple(float(x) for x in text.split(","))
         if len(values) == 3 and list(values) == sorted(values):
             return values
     except (AttributeError, ValueError):
         pass
-    return tuple(round(float(c), 3) for c in fallback)
+    return tuple(fallback)
 
 
 def method_controls(result: nof.Assessment, quarter: str, metric_names: dict[str, str]) -> nof.Method:
@@ -98,6 +99,9 @@ def method_controls(result: nof.Assessment, quarter: str, metric_names: dict[str
         if banding == "fixed":
             st.text_input("Cut points between segments 1|2, 2|3, 3|4", key="cuts",
                           help="Three ascending numbers, such as 2.05,2.32,2.62 (2026/27 uses fixed thresholds).")
+            if _cuts(st.session_state["cuts"], (None,)) == (None,):
+                st.error("Write three ascending numbers separated by commas, such as 2.05,2.32,2.62. Until then the "
+                         f"file's cut points are used: {', '.join(f'{c:.3f}' for c in cuts)}.")
         st.toggle("Financial override (deficit trusts at least segment 3)", key="override")
         st.toggle("Rescore from raw values among the loaded trusts", key="rescore",
                   help="NHS England ranks some metrics against other trust types too; rescoring within the loaded "

@@ -43,8 +43,9 @@ def read_upload(key: str, _files: tuple) -> nof.Dataset:
 
 @st.cache_data(show_spinner="Scoring...", max_entries=64)
 def assess(key: str, method: nof.Method, _dataset: nof.Dataset) -> nof.Assessment:
-    """The engine's assessment. Data other than the default borrows NHS England's published cut points for the
-    quarters it has none of its own for (an upload of six trusts is banded as the official table was)."""
+    """The engine's assessment. Data other than the default borrows the cut points bracketed from the default files'
+    published segments for quarters it has none of its own for (an upload of six trusts is banded as the official
+    table was)."""
     reference = None if key == DEFAULT_KEY else default_dataset()
     return nof.assess(_dataset, method, reference)
 
