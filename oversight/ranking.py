@@ -29,5 +29,6 @@ def imr_rank(scores: pd.DataFrame) -> pd.Series:
 
     direction = {m: cat.metric(m).higher_is_better for m in scores["metric_id"].unique()}
     sign = scores["metric_id"].map({m: {True: -1.0, False: 1.0}.get(d, 0.0) for m, d in direction.items()})
-    keyed = scores.assign(_raw=(sign.astype(float) * scores["value"].astype(float)).fillna(0.0))  # unknown direction: no tie-break
+    # An unknown direction (sign 0) breaks no ties.
+    keyed = scores.assign(_raw=(sign.astype(float) * scores["value"].astype(float)).fillna(0.0))
     return min_rank(keyed, ["quarter", "trust_type", "metric_id"], ["score", "_raw"])
