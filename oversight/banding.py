@@ -72,8 +72,6 @@ class QuarterCuts:
     def description(self) -> str:
         return self.label
 
-    def as_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([(q, *c) for q, c in self.by_quarter], columns=["quarter", "cut_1_2", "cut_2_3", "cut_3_4"])
 
 
 Banding = FixedCuts | PooledQuartiles | QuarterCuts

@@ -74,13 +74,6 @@ def quarter_order(quarters) -> list[str]:
     return sorted(set(quarters), key=lambda q: (parse_quarter(q) or (9999, 9), str(q)))
 
 
-def previous_quarter(quarters, quarter: str) -> str | None:
-    """The quarter before ``quarter`` among ``quarters``, if any."""
-    ordered = quarter_order(quarters)
-    i = ordered.index(quarter)
-    return ordered[i - 1] if i > 0 else None
-
-
 def score_id(raw_id: str) -> str:
     """OF0057 -> OF1057 (the score that goes with a raw value)."""
     return "OF1" + raw_id[3:]
@@ -89,14 +82,6 @@ def score_id(raw_id: str) -> str:
 def raw_id(score_metric_id: str) -> str:
     """OF1057 -> OF0057."""
     return "OF0" + score_metric_id[3:]
-
-
-def is_score_id(metric_id: str) -> bool:
-    return bool(re.fullmatch(r"OF1\d{3}", metric_id))
-
-
-def is_raw_id(metric_id: str) -> bool:
-    return bool(re.fullmatch(r"OF0\d{3}", metric_id))
 
 
 @dataclass(frozen=True)

@@ -154,8 +154,6 @@ def metric_spread(assessment, quarter: str, trust_code: str) -> pd.DataFrame:
     ``peer_lq``, ``peer_median``, ``peer_uq``, ``peer_max``, ``n_peers``, ``pos_*`` for each of min, lq, median, uq,
     max and value, and ``basis`` ("raw value" or "score").
     """
-    from . import catalogue as cat
-
     s = assessment.scores[(assessment.scores["quarter"] == quarter) & assessment.scores["counted"]]
     own = s[s["trust_code"] == trust_code]
     if own.empty:

@@ -79,7 +79,7 @@ TEMPLATE_COLUMNS = {
     "deficit": "deficit",
 }
 TEMPLATE_REQUIRED = ("trust_code", "trust_type", "metric")
-TEMPLATE_NUMERIC = ("value", "score")
+TEMPLATE_NUMERIC = ("value", "score")  # template column names are also its internal names
 TEMPLATE_QUARTER = "Uploaded"
 
 METRIC_FRAME_COLUMNS = list(DATA_COLUMNS.values()) + ["source", "row"]
@@ -138,10 +138,6 @@ class Dataset:
         quarters = set(quarters)
         return dataclasses.replace(self, metrics=self.metrics[self.metrics["quarter"].isin(quarters)],
                                    league=self.league[self.league["quarter"].isin(quarters)])
-
-    @property
-    def label(self) -> str:
-        return " + ".join(f.name for f in self.files)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -286,7 +282,15 @@ def detect_kind(columns) -> str | None:
     return None
 
 
-def _numbers(name: str, frame: pd.DataFrame, columns, problems: list[Problem], blank_ok=True) -> pd.DataFrame:
+def _cell_problems(name: str, frame: pd.DataFrame, bad: pd.Series, column: str, message, fix: str,
+                   problems: list[Problem], limit: int = 10) -> None:
+    """One problem for each of the first ``limit`` rows where ``bad`` holds; ``message(row)`` words it from the row."""
+    for idx in np.flatnonzero(bad.to_numpy())[:limit]:
+        row = frame.iloc[idx]
+        problems.append(Problem(name, message(row), fix, row=int(row["row"]), column=column))
+
+
+def _numbers(name: str, frame: pd.DataFrame, columns, problems: list[Problem]) -> pd.DataFrame:
     """Convert text columns to numbers, reporting each cell that is not a number."""
     out = frame.copy()
     for col in columns:
@@ -296,8 +300,6 @@ def _numbers(name: str, frame: pd.DataFrame, columns, problems: list[Problem], b
         values = pd.to_numeric(text, errors="coerce").astype(float)
         bad = (values.isna() & (text != "")) | (values.notna() & ~np.isfinite(values.fillna(0)))
         values = values.where(~bad)
-        if not blank_ok:
-            bad |= text == ""
         if bad.any():
             for idx in np.flatnonzero(bad.to_numpy())[:20]:
                 cell = out[col].iloc[idx]
@@ -399,25 +401,33 @@ def _duplicates(name: str, frame: pd.DataFrame, keys: list[str], value_cols: lis
 # The three readers
 
 
-def _read_data(name: str, raw: pd.DataFrame, quarter: str | None) -> tuple[pd.DataFrame, list[Problem]]:
+def _common(name: str, raw: pd.DataFrame, columns: dict[str, str], required, numeric
+            ) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
+    """What every reader does first: find the columns (refusing missing required ones), name them internally, add
+    absent optional ones blank, read numbers, check trust types and trust codes. Returns the frame, the same frame
+    as the file's text (before numbers were read) and the problems."""
     problems: list[Problem] = []
-    mapping, missing = _match_columns(name, raw, DATA_COLUMNS, DATA_REQUIRED)
+    mapping, missing = _match_columns(name, raw, columns, required)
     if missing:
         raise InputError(missing)
     frame = raw.rename(columns=mapping)[[*mapping.values(), "row"]]
-    for col in DATA_COLUMNS.values():
+    for col in columns.values():
         if col not in frame:
             frame[col] = ""
-    raw_value = frame["value"].str.strip()
-    frame = _numbers(name, frame, [DATA_COLUMNS[c] for c in DATA_NUMERIC], problems)
+    raw_text = frame.copy()
+    frame = _numbers(name, frame, [columns[c] for c in numeric], problems)
     frame["trust_type"] = _trust_types(name, frame, "trust_type", problems)
     _blank_codes(name, frame, "trust_code", problems)
+    return frame, raw_text, problems
+
+
+def _read_data(name: str, raw: pd.DataFrame, quarter: str | None) -> tuple[pd.DataFrame, list[Problem]]:
+    frame, text, problems = _common(name, raw, DATA_COLUMNS, DATA_REQUIRED, DATA_NUMERIC)
+    raw_value = text["value"].str.strip()
     frame["metric_id"] = frame["metric_id"].str.upper()
     bad_id = ~frame["metric_id"].str.fullmatch(r"OF\d{4}")
-    for idx in np.flatnonzero(bad_id.to_numpy())[:10]:
-        problems.append(Problem(name, f"'{frame['metric_id'].iloc[idx][:40]}' is not a NOF metric ID.",
-                                "Metric IDs look like OF0057 (raw value) or OF1057 (score).",
-                                row=int(frame["row"].iloc[idx]), column="Metric_ID"))
+    _cell_problems(name, frame, bad_id, "Metric_ID", lambda r: f"'{r['metric_id'][:40]}' is not a NOF metric ID.",
+                   "Metric IDs look like OF0057 (raw value) or OF1057 (score).", problems)
     no_quarter = (frame["quarter"] == "").all()
     fallback = quarter or (_infer_quarter(frame) if no_quarter else None)
     frame["quarter"] = _assign_quarter(name, frame, problems, fallback)
@@ -479,33 +489,19 @@ def _flag(series: pd.Series, rows: pd.Series, name: str, column: str, problems: 
 
 
 def _read_league(name: str, raw: pd.DataFrame, quarter: str | None) -> tuple[pd.DataFrame, list[Problem]]:
-    problems: list[Problem] = []
-    mapping, missing = _match_columns(name, raw, LEAGUE_COLUMNS, LEAGUE_REQUIRED)
-    if missing:
-        raise InputError(missing)
-    frame = raw.rename(columns=mapping)[[*mapping.values(), "row"]]
-    for col in LEAGUE_COLUMNS.values():
-        if col not in frame:
-            frame[col] = ""
-    frame = _numbers(name, frame, [LEAGUE_COLUMNS[c] for c in LEAGUE_NUMERIC], problems)
-    frame["trust_type"] = _trust_types(name, frame, "trust_type", problems)
-    _blank_codes(name, frame, "trust_code", problems)
+    frame, _, problems = _common(name, raw, LEAGUE_COLUMNS, LEAGUE_REQUIRED, LEAGUE_NUMERIC)
     frame["quarter"] = _assign_quarter(name, frame, problems, quarter)
     frame["score_lo"], frame["score_hi"] = _parse_range(frame["score_range"], frame["row"], name,
                                                         "Likely_range_of_average_score", problems)
     frame["rank_lo"], frame["rank_hi"] = _parse_range(frame["rank_range"], frame["row"], name,
                                                       "Likely_range_of_rank", problems)
     frame["deficit"] = _flag(frame["deficit"], frame["row"], name, "Trust_in_financial_deficit", problems)
-    bad = frame["average_score"].notna() & ~frame["average_score"].between(1, 4)
-    for idx in np.flatnonzero(bad.to_numpy())[:10]:
-        problems.append(Problem(name, f"the average score {frame['average_score'].iloc[idx]:g} is outside 1 to 4.",
-                                "Average scores run from 1 (best) to 4.", row=int(frame["row"].iloc[idx]),
-                                column="Average_score"))
-    bad = frame["segment"].notna() & ~frame["segment"].isin([1, 2, 3, 4, 5])
-    for idx in np.flatnonzero(bad.to_numpy())[:10]:
-        problems.append(Problem(name, f"the segment {frame['segment'].iloc[idx]:g} is not 1 to 5.",
-                                "Segments are whole numbers 1 to 5, or blank to have them worked out.",
-                                row=int(frame["row"].iloc[idx]), column="Segment"))
+    _cell_problems(name, frame, frame["average_score"].notna() & ~frame["average_score"].between(1, 4),
+                   "Average_score", lambda r: f"the average score {r['average_score']:g} is outside 1 to 4.",
+                   "Average scores run from 1 (best) to 4.", problems)
+    _cell_problems(name, frame, frame["segment"].notna() & ~frame["segment"].isin([1, 2, 3, 4, 5]), "Segment",
+                   lambda r: f"the segment {r['segment']:g} is not 1 to 5.",
+                   "Segments are whole numbers 1 to 5, or blank to have them worked out.", problems)
     blank = frame["average_score"].isna()
     if blank.any():
         problems.append(Problem(name, f"{int(blank.sum())} trusts have no Average_score.",
@@ -518,25 +514,13 @@ def _read_league(name: str, raw: pd.DataFrame, quarter: str | None) -> tuple[pd.
 
 def _read_template(name: str, raw: pd.DataFrame, quarter: str | None) -> tuple[pd.DataFrame, list[Problem]]:
     """Our template -> rows in the data-file layout (raw values as OF0xxx, scores as OF1xxx, deficit as OF5004)."""
-    problems: list[Problem] = []
-    mapping, missing = _match_columns(name, raw, TEMPLATE_COLUMNS, TEMPLATE_REQUIRED)
-    if missing:
-        raise InputError(missing)
-    frame = raw.rename(columns=mapping)[[*mapping.values(), "row"]]
-    for col in TEMPLATE_COLUMNS.values():
-        if col not in frame:
-            frame[col] = ""
-    frame = _numbers(name, frame, TEMPLATE_NUMERIC, problems)
-    frame["trust_type"] = _trust_types(name, frame, "trust_type", problems)
-    _blank_codes(name, frame, "trust_code", problems)
+    frame, _, problems = _common(name, raw, TEMPLATE_COLUMNS, TEMPLATE_REQUIRED, TEMPLATE_NUMERIC)
     frame["quarter"] = _assign_quarter(name, frame, problems, quarter or TEMPLATE_QUARTER)
     by_short = {m.short.lower(): m.id for m in cat.CATALOGUE.values()}
     ids = frame["metric"].str.upper().str.replace(r"^OF[01](\d{3})$", r"OF1\1", regex=True)
     ids = ids.where(ids.str.fullmatch(r"OF1\d{3}"), frame["metric"].str.lower().map(by_short))
-    for idx in np.flatnonzero(ids.isna().to_numpy())[:10]:
-        problems.append(Problem(name, f"'{frame['metric'].iloc[idx][:40]}' is not a metric we know.",
-                                "Use a NOF metric ID such as OF0057 or a name from the template's example.",
-                                row=int(frame["row"].iloc[idx]), column="metric"))
+    _cell_problems(name, frame, ids.isna(), "metric", lambda r: f"'{r['metric'][:40]}' is not a metric we know.",
+                   "Use a NOF metric ID such as OF0057 or a name from the template's example.", problems)
     neither = frame["value"].isna() & frame["score"].isna()
     if neither.any():
         problems.append(Problem(name, f"{int(neither.sum())} rows have neither a value nor a score.",
@@ -551,10 +535,8 @@ def _read_template(name: str, raw: pd.DataFrame, quarter: str | None) -> tuple[p
                                 "(whether higher or lower is better is not known, or it is published as a score "
                                 f"only) ({len(rows)} rows).", "Give its score (1 best to 4) in the score column.",
                                 row=int(rows.iloc[0]), column="score"))
-    bad = frame["score"].notna() & ~frame["score"].between(1, 4)
-    for idx in np.flatnonzero(bad.to_numpy())[:10]:
-        problems.append(Problem(name, f"the score {frame['score'].iloc[idx]:g} is outside 1 to 4.",
-                                "Scores run from 1 (best) to 4.", row=int(frame["row"].iloc[idx]), column="score"))
+    _cell_problems(name, frame, frame["score"].notna() & ~frame["score"].between(1, 4), "score",
+                   lambda r: f"the score {r['score']:g} is outside 1 to 4.", "Scores run from 1 (best) to 4.", problems)
     frame["metric_id"] = ids
     frame = _duplicates(name, frame, ["quarter", "trust_code", "metric_id"], ["value", "score"], problems)
     deficit = _flag(frame["deficit"], frame["row"], name, "deficit", problems)

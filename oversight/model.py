@@ -192,8 +192,3 @@ def assess(dataset: Dataset, method: Method | None = None, reference: Dataset | 
     scores = scores.assign(imr_rank=imr_rank(scores))
     return Assessment(trusts, scores, domain_scores(scores, dataset.metrics), cuts, banding, method, published,
                       edited)
-
-
-def quarter_cuts_frame(assessment: Assessment) -> pd.DataFrame:
-    """The cut points used, one row per quarter."""
-    return QuarterCuts(tuple((q, tuple(map(float, c))) for q, c in assessment.cuts.items())).as_frame()

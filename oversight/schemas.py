@@ -18,14 +18,19 @@ from .problems import InputError, Problem
 _text = {"dtype": str, "nullable": False, "coerce": True}
 _number = {"dtype": float, "nullable": True, "coerce": True}
 
+#: The columns that say which trust and quarter a row is about, in both kinds of file.
+_TRUST_FIELDS = {
+    "quarter": pa.Column(**_text, checks=pa.Check.str_length(min_value=1)),
+    "region": pa.Column(**_text),
+    "trust_type": pa.Column(**_text, checks=pa.Check.isin(cat.TRUST_TYPES)),
+    "trust_subtype": pa.Column(**_text),
+    "trust_code": pa.Column(**_text, checks=pa.Check.str_length(min_value=1)),
+    "trust_name": pa.Column(**_text),
+}
+
 METRICS = pa.DataFrameSchema(
     {
-        "quarter": pa.Column(**_text, checks=pa.Check.str_length(min_value=1)),
-        "region": pa.Column(**_text),
-        "trust_type": pa.Column(**_text, checks=pa.Check.isin(cat.TRUST_TYPES)),
-        "trust_subtype": pa.Column(**_text),
-        "trust_code": pa.Column(**_text, checks=pa.Check.str_length(min_value=1)),
-        "trust_name": pa.Column(**_text),
+        **_TRUST_FIELDS,
         "domain": pa.Column(**_text),
         "subdomain": pa.Column(**_text),
         "metric_id": pa.Column(**_text, checks=pa.Check.str_matches(r"^OF\d{4}$")),
@@ -51,12 +56,7 @@ METRICS = pa.DataFrameSchema(
 
 LEAGUE = pa.DataFrameSchema(
     {
-        "quarter": pa.Column(**_text, checks=pa.Check.str_length(min_value=1)),
-        "region": pa.Column(**_text),
-        "trust_type": pa.Column(**_text, checks=pa.Check.isin(cat.TRUST_TYPES)),
-        "trust_subtype": pa.Column(**_text),
-        "trust_code": pa.Column(**_text, checks=pa.Check.str_length(min_value=1)),
-        "trust_name": pa.Column(**_text),
+        **_TRUST_FIELDS,
         "average_score": pa.Column(float, pa.Check.in_range(1, 4), coerce=True),
         "score_lo": pa.Column(**_number),
         "score_hi": pa.Column(**_number),

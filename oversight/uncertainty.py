@@ -22,7 +22,9 @@ import zlib
 import numpy as np
 import pandas as pd
 
+from .banding import segment
 from .catalogue import quarter_order
+from .scoring import round_half_up
 
 DEFAULT_REPLICATES = 5000
 DEFAULT_SEED = 2025
@@ -194,8 +196,6 @@ def likely_ranges(assessment, quarters=None, *, replicates: int = DEFAULT_REPLIC
             lo, hi = _exact_score_bounds(values, n_eff, level)
         else:
             lo, hi = np.percentile(averages, [tail, 100 - tail], axis=0, method=percentile_method)
-        from .scoring import round_half_up
-
         score_lo, score_hi = round_half_up(lo), round_half_up(hi)
         rank_lo, rank_hi = np.percentile(ranks, [tail, 100 - tail], axis=0, method=percentile_method)
         frame = pd.DataFrame({
@@ -205,8 +205,8 @@ def likely_ranges(assessment, quarters=None, *, replicates: int = DEFAULT_REPLIC
             "score_hi": np.where(fixed, np.nan, score_hi),
             "rank_lo": np.floor(rank_lo + 0.5).astype(int),
             "rank_hi": np.floor(rank_hi + 0.5).astype(int),
-            "segment_lo": np.where(fixed, own, 1 + np.searchsorted(cuts, score_lo, side="left")),
-            "segment_hi": np.where(fixed, own, 1 + np.searchsorted(cuts, score_hi, side="left")),
+            "segment_lo": np.where(fixed, own, segment(score_lo, cuts)),
+            "segment_hi": np.where(fixed, own, segment(score_hi, cuts)),
             "p_worse_segment": np.where(fixed, np.nan, worse / replicates),
             "range_method": (f"score: {'exact bootstrap distribution' if exact else f'{replicates:,} replicates'}; "
                              f"rank: {replicates:,} replicates, seed {seed}"),

@@ -59,49 +59,48 @@ def segment_bars(counts: pd.DataFrame) -> alt.Chart:
     return (bars + base.mark_text(dy=-8, color=NHS_BLACK).encode(text="trusts:Q")).properties(height=240)
 
 
-def caterpillar(table: pd.DataFrame, highlight: str | None) -> alt.Chart:
-    """Likely range of rank per trust (ordered by rank): a bar from the low to the high end, a dot at the rank."""
-    frame = _highlight_flags(table, highlight)
-    y = _trust_axis(frame.sort_values(["rank", "trust_name"])["trust_name"])
-    tooltip = [alt.Tooltip("trust_name:N", title="Trust"), alt.Tooltip("rank:Q", title="Rank"),
-               alt.Tooltip("rank_lo:Q", title="Likely range from"), alt.Tooltip("rank_hi:Q", title="to"),
-               alt.Tooltip("final_segment:O", title="Segment")]
+def _highlight_size(big: int, small: int) -> dict:
+    """Size and outline that set the highlighted trust apart (with its label, never by colour alone)."""
+    return {"size": alt.condition("datum.highlighted", alt.value(big), alt.value(small)),
+            "strokeWidth": alt.condition("datum.highlighted", alt.value(2), alt.value(0.5))}
+
+
+def _range_chart(frame: pd.DataFrame, point: str, lo: str, hi: str, segment_field: str, segment_title: str,
+                 x_title: str, point_title: str) -> alt.LayerChart:
+    """Trusts down the side in the order of ``point``; a bar from ``lo`` to ``hi`` and a dot at ``point``, coloured
+    by segment; the highlighted trust larger, outlined and labelled."""
+    y = _trust_axis(frame.sort_values([point, "trust_name"])["trust_name"])
+    tooltip = [alt.Tooltip("trust_name:N", title="Trust"), alt.Tooltip(f"{point}:Q", title=point_title),
+               alt.Tooltip(f"{lo}:Q", title="Likely range from"), alt.Tooltip(f"{hi}:Q", title="to"),
+               alt.Tooltip(f"{segment_field}:O", title=segment_title)]
     base = alt.Chart(frame).encode(y=y, tooltip=tooltip)
-    colour = alt.Color("final_segment:O", scale=segment_scale, title="Segment")
+    colour = alt.Color(f"{segment_field}:O", scale=segment_scale, title=segment_title)
     bars = base.mark_rule(strokeWidth=3, opacity=0.8).encode(
-        x=alt.X("rank_lo:Q", title="Rank (1 = best) and its likely range", scale=alt.Scale(zero=False)),
-        x2="rank_hi:Q", color=colour)
-    dots = base.mark_point(filled=True, stroke=NHS_BLACK).encode(
-        x="rank:Q", color=colour,
-        size=alt.condition("datum.highlighted", alt.value(160), alt.value(45)),
-        strokeWidth=alt.condition("datum.highlighted", alt.value(2), alt.value(0.5)))
+        x=alt.X(f"{lo}:Q", title=x_title, scale=alt.Scale(zero=False)), x2=f"{hi}:Q", color=colour)
+    dots = base.mark_point(filled=True, stroke=NHS_BLACK).encode(x=f"{point}:Q", color=colour,
+                                                                 **_highlight_size(160, 45))
     label = base.transform_filter("datum.highlighted").mark_text(align="left", dx=14, fontWeight="bold").encode(
-        x="rank_hi:Q", text=alt.value("◀ highlighted"))
+        x=f"{hi}:Q", text=alt.value("◀ highlighted"))
     return (bars + dots + label).properties(height=_height(len(frame)))
 
 
-def score_ranges(table: pd.DataFrame, cuts, highlight: str | None) -> alt.Chart:
+def caterpillar(table: pd.DataFrame, highlight: str | None) -> alt.LayerChart:
+    """Likely range of rank per trust (ordered by rank): a bar from the low to the high end, a dot at the rank."""
+    return _range_chart(_highlight_flags(table, highlight), "rank", "rank_lo", "rank_hi", "final_segment", "Segment",
+                        "Rank (1 = best) and its likely range", "Rank")
+
+
+def score_ranges(table: pd.DataFrame, cuts, highlight: str | None) -> alt.LayerChart:
     """Likely range of average score per trust against the segment cut points (vertical lines)."""
-    frame = _highlight_flags(table, highlight)
-    y = _trust_axis(frame.sort_values(["average_score_2dp", "trust_name"])["trust_name"])
-    tooltip = [alt.Tooltip("trust_name:N", title="Trust"), alt.Tooltip("average_score_2dp:Q", title="Average score"),
-               alt.Tooltip("score_lo:Q", title="Likely range from"), alt.Tooltip("score_hi:Q", title="to"),
-               alt.Tooltip("unadjusted_segment:O", title="Segment by score")]
-    base = alt.Chart(frame).encode(y=y, tooltip=tooltip)
-    colour = alt.Color("unadjusted_segment:O", scale=segment_scale, title="Segment by score")
-    bars = base.mark_rule(strokeWidth=3, opacity=0.8).encode(
-        x=alt.X("score_lo:Q", title="Average metric score (1 = best) and its likely range",
-                scale=alt.Scale(zero=False)), x2="score_hi:Q", color=colour)
-    dots = base.mark_point(filled=True, stroke=NHS_BLACK).encode(
-        x="average_score_2dp:Q", color=colour,
-        size=alt.condition("datum.highlighted", alt.value(160), alt.value(45)),
-        strokeWidth=alt.condition("datum.highlighted", alt.value(2), alt.value(0.5)))
+    ranges = _range_chart(_highlight_flags(table, highlight), "average_score_2dp", "score_lo", "score_hi",
+                          "unadjusted_segment", "Segment by score",
+                          "Average metric score (1 = best) and its likely range", "Average score")
     cut_frame = pd.DataFrame({"cut": list(cuts), "label": ["1 | 2", "2 | 3", "3 | 4"]})
     rules = alt.Chart(cut_frame).mark_rule(strokeDash=[4, 3], color=NHS_DARK_GREY).encode(
         x="cut:Q", tooltip=[alt.Tooltip("label:N", title="Cut point between segments"), alt.Tooltip("cut:Q")])
     labels = alt.Chart(cut_frame).mark_text(dy=-6, color=NHS_DARK_GREY, baseline="bottom").encode(
         x="cut:Q", y=alt.value(0), text="label:N")
-    return (rules + labels + bars + dots).properties(height=_height(len(frame)))
+    return alt.layer(rules, labels, ranges)
 
 
 def metric_dots(rows: pd.DataFrame, x_field: str, x_title: str, median: float | None, highlight: str | None,
@@ -119,8 +118,7 @@ def metric_dots(rows: pd.DataFrame, x_field: str, x_title: str, median: float | 
                 scale=scale),
         color=alt.Color("rag:N", scale=rag_colour, title="RAG"),
         shape=alt.Shape("rag:N", scale=rag_shape, title="RAG"),
-        size=alt.condition("datum.highlighted", alt.value(200), alt.value(60)),
-        strokeWidth=alt.condition("datum.highlighted", alt.value(2), alt.value(0.7)))
+        **_highlight_size(200, 60))
     layers = [dots]
     if median is not None and pd.notna(median):
         med = alt.Chart(pd.DataFrame({"median": [median]})).mark_rule(strokeDash=[4, 3], color=NHS_DARK_GREY)
