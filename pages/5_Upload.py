@@ -14,7 +14,7 @@ st.markdown("Upload NHS England's NOF **data** or **league-table** files (any tr
             "**template**. Your files stay in this browser session only: nobody else sees them, the default data "
             "never changes, and a file that cannot be used leaves your last good upload in place.")
 
-example = nof_io.template_example(ui.data.default_dataset())
+example = ui.data.template_example()
 with st.expander("The template: what it holds and an example", expanded=False):
     st.markdown(nof_io.TEMPLATE_HELP)
     st.dataframe(example.head(12), hide_index=True)

@@ -105,6 +105,14 @@ def metric_spread(key: str, method: nof.Method, quarter: str, trust: str, _asses
 
 
 @st.cache_data
+def template_example() -> pd.DataFrame:
+    """A filled-in template built from the default data (six trusts, Q4)."""
+    from oversight.io import template_example as build
+
+    return build(default_dataset())
+
+
+@st.cache_data
 def trust_register() -> pd.DataFrame:
     return nof.trust_register()
 
