@@ -57,8 +57,11 @@ if st.session_state.get("upload_files") and view.key.startswith("upload:"):
         st.markdown(f"Your upload holds {len(movers)} trusts of NHS England's {view.quarter} table. "
                     + agreement.describe())
         moved = movers[(movers["segment_change"] != 0) | (movers["rank_change"] != 0)]
-        ui.show.table(moved.drop(columns="trust_type"), "upload against official",
-                      column_config=ui.show.movers_columns("Official", "Your"))
+        if moved.empty:
+            st.success("Every trust keeps its official segment and its order among these trusts.")
+        else:
+            ui.show.table(moved.drop(columns="trust_type"), "upload against official",
+                          column_config=ui.show.movers_columns("Official", "Your"))
     st.button("Forget my upload and go back to NHS England's data", on_click=controls.forget_upload)
 elif st.session_state.get("upload_files"):
     st.info("Your upload is kept for this session: choose **Your upload** under Dataset in the sidebar to use it.")
