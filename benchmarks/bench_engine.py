@@ -137,6 +137,14 @@ def _fmt(seconds: float) -> str:
     return f"{seconds:.3f} s"
 
 
+def _report(result: dict, floor: str, league: str, aim: float) -> None:
+    """Print one case's medians and ratio against its aim."""
+    print(f"    floor  ({floor}): {_fmt(result['floor_median_s'])}")
+    print(f"    league ({league}): {_fmt(result['subject_median_s'])}")
+    print(f"    ratio {result['ratio']:.2f}x (aim: at most {aim}x; {'met' if result['ratio'] <= aim else 'MISSED'}); "
+          f"median of pair ratios {result['pair_ratio_median']:.2f}x")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=5, help="timed runs of each command (default 5)")
@@ -159,11 +167,8 @@ def main(argv=None) -> int:
     real = compare(_floor_cmd(REAL_FILE), _league_cmd(REAL_FILE, 5000), args.repeat, min_lines=10)
     real["aim"] = AIM_REAL
     results["real"] = real
-    print(f"    floor  (python -c 'import pandas, numpy; pandas.read_csv(FILE)'): {_fmt(real['floor_median_s'])}")
-    print(f"    league (python -m oversight league FILE --bootstrap 5000):       {_fmt(real['subject_median_s'])}")
-    print(f"    ratio {real['ratio']:.2f}x (aim: at most {AIM_REAL}x; "
-          f"{'met' if real['ratio'] <= AIM_REAL else 'MISSED'}); "
-          f"median of pair ratios {real['pair_ratio_median']:.2f}x")
+    _report(real, "python -c 'import pandas, numpy; pandas.read_csv(FILE)'",
+            "python -m oversight league FILE --bootstrap 5000", AIM_REAL)
 
     with tempfile.TemporaryDirectory(prefix="nof-bench-") as tmp:
         synth_file = Path(tmp) / "synthetic-5000-organisations-12-metrics-data.csv"
@@ -177,11 +182,7 @@ def main(argv=None) -> int:
             synth = compare(_floor_cmd(synth_file), _league_cmd(synth_file, 1000), args.repeat, min_lines=5000)
             synth["aim"] = AIM_SYNTH
             results["synthetic"] = synth
-            print(f"    floor  (pandas.read_csv of the same file): {_fmt(synth['floor_median_s'])}")
-            print(f"    league (--bootstrap 1000):                 {_fmt(synth['subject_median_s'])}")
-            print(f"    ratio {synth['ratio']:.2f}x (aim: at most {AIM_SYNTH}x; "
-                  f"{'met' if synth['ratio'] <= AIM_SYNTH else 'MISSED'}); "
-                  f"median of pair ratios {synth['pair_ratio_median']:.2f}x")
+            _report(synth, "pandas.read_csv of the same file", "--bootstrap 1000", AIM_SYNTH)
 
         print(f"\n(c) for information: engine steps in-process (median of {args.breakdown_repeat} after a warm-up)")
         results["imports"] = import_cost(args.repeat)

@@ -25,6 +25,22 @@ def _range(lo, hi, whole: bool = False) -> list[str]:
     return ["" if pd.isna(a) or pd.isna(b) else f"{fmt(a)} to {fmt(b)}" for a, b in zip(lo, hi)]
 
 
+NOT_AVAILABLE = "not available"
+
+
+def range_text(lo, hi, decimals: int) -> str:
+    """'1.20 to 1.89' or '1 to 11'; 'not available' when a bound is missing."""
+    if pd.isna(lo) or pd.isna(hi):
+        return NOT_AVAILABLE
+    return f"{float(lo):.{decimals}f} to {float(hi):.{decimals}f}"
+
+
+def ranges_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add ``score_range`` and ``rank_range`` text columns ('1.20 to 1.89', '1 to 11') from the range bounds."""
+    return frame.assign(score_range=[range_text(a, b, 2) for a, b in zip(frame["score_lo"], frame["score_hi"])],
+                        rank_range=[range_text(a, b, 0) for a, b in zip(frame["rank_lo"], frame["rank_hi"])])
+
+
 def league_layout(table: pd.DataFrame) -> pd.DataFrame:
     """An AMR league table in NHS England's 12-column layout.
 

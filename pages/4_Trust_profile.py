@@ -5,6 +5,7 @@ import streamlit as st
 
 import ui
 from oversight import insights
+from oversight.formats import range_text
 
 ui.page_setup("Trust profile", ":material/local_hospital:")
 view = ui.sidebar()
@@ -26,12 +27,12 @@ st.caption(ui.show.plain(f"{me['trust_code']} · {me['trust_type']} · {me['trus
            f"{me['region'] or 'region not given'} · {view.quarter}"))
 peers = int(((result.trusts["quarter"] == view.quarter) & (result.trusts["trust_type"] == view.trust_type)).sum())
 cols = st.columns(4)
-rank_range = ui.show.range_text(me["rank_lo"], me["rank_hi"], 0)
+rank_range = range_text(me["rank_lo"], me["rank_hi"], 0)
 cols[0].metric("Rank", f"{me['rank']} of {peers}", help=f"Likely range: {rank_range}.")
 cols[1].metric("Segment", int(me["final_segment"]), help="After the financial override; 5 = Recovery Support "
                "Programme.")
 cols[2].metric("Average score", f"{me['average_score_2dp']:.2f}",
-               help=f"Likely range: {ui.show.range_text(me['score_lo'], me['score_hi'], 2)}; 1 best, 4 worst.")
+               help=f"Likely range: {range_text(me['score_lo'], me['score_hi'], 2)}; 1 best, 4 worst.")
 cols[3].metric("Metrics scored", "n/a" if pd.isna(me["n_metrics"]) else int(me["n_metrics"]))
 for note in insights.trust_caveats(result, ui.data.trust_register(), view.quarter, view.trust):
     st.warning(ui.show.plain(note), icon=":material/info:")
