@@ -665,15 +665,18 @@ def _combine(frames, columns, keys, values, problems) -> pd.DataFrame:
 # The data the app and the command line open on
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-DEFAULT_FILES = (DATA_DIR / "nof_2025_26" / "nhs-oversight-framework-mental-health-and-community-trust-data.csv",)
+ACUTE_DATA = DATA_DIR / "nof_2025_26" / "nhs-oversight-framework-acute-trust-data.csv"
+MHC_DATA = DATA_DIR / "nof_2025_26" / "nhs-oversight-framework-mental-health-and-community-trust-data.csv"
 DEFAULT_LEAGUE = DATA_DIR / "nof_2025_26" / "nhs-oversight-framework-mental-health-and-community-trust-league-table.csv"
+#: The data files the app and the command line open on: everything real we hold.
+DEFAULT_FILES = (ACUTE_DATA, MHC_DATA)
 TRUST_LIST = DATA_DIR / "ods" / "nhs_trusts_by_nof_type.csv"
 ODS_ETR = DATA_DIR / "ods" / "etr.csv"
 
 
 def default_dataset() -> Dataset:
-    """NHS England's real NOF 2025/26 files for the 61 mental health and community trusts (Q1 to Q4 data and the
-    published Q4 league table)."""
+    """NHS England's real NOF 2025/26 files: the 134 acute trusts (Q1 data), the 61 mental health and community
+    trusts (Q1 to Q4 data) and their published Q4 league table."""
     return read_files([*DEFAULT_FILES, DEFAULT_LEAGUE])
 
 

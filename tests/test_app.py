@@ -48,9 +48,9 @@ def _clear_cache():
 
 
 @pytest.fixture(scope="module")
-def example(real_dataset) -> pd.DataFrame:
+def example(mhc_dataset) -> pd.DataFrame:
     """The template's example: six real trusts, Q4."""
-    return io.template_example(real_dataset)
+    return io.template_example(mhc_dataset)
 
 
 def engine_table(assessment: nof.Assessment, quarter: str) -> pd.DataFrame:
@@ -82,10 +82,10 @@ def test_every_page_opens_on_default_data(page):
 # 2. Key numbers against the engine
 
 
-def test_overview_numbers_match_engine(real_assessment):
+def test_overview_numbers_match_engine(mhc_assessment):
     at = open_app()
-    q4 = engine_table(real_assessment, Q4)
-    scores = real_assessment.scores
+    q4 = engine_table(mhc_assessment, Q4)
+    scores = mhc_assessment.scores
     counted = scores[(scores["quarter"] == Q4) & scores["counted"] & (scores["trust_type"] == MHC)]["score"]
     shown_metrics = metrics(at)
     assert shown_metrics["Trusts"] == "61" == str(len(q4))
@@ -94,21 +94,21 @@ def test_overview_numbers_match_engine(real_assessment):
     assert shown_metrics["National average score"] == f"{counted.mean():.2f}"
 
 
-def test_amr_table_matches_engine(real_assessment):
+def test_amr_table_matches_engine(mhc_assessment):
     at = go(open_app(), AMR)
     table = table_with(at, "rank", "trust_name", "rank_range")
     assert table.iloc[0]["trust_name"] == "Kent Community Health NHS Foundation Trust"
     assert table.iloc[0]["rank"] == 1
     assert len(table) == 61
-    pd.testing.assert_frame_equal(shown(table), shown(engine_table(real_assessment, Q4)))
+    pd.testing.assert_frame_equal(shown(table), shown(engine_table(mhc_assessment, Q4)))
 
 
-def test_imr_page_shows_engine_ranks(real_assessment):
+def test_imr_page_shows_engine_ranks(mhc_assessment):
     at = go(open_app(), IMR)
     at.selectbox(key="metric").set_value("OF1057").run()
     assert not at.exception
     table = table_with(at, "imr_rank", "trust_name", "peer_lower_quartile")
-    s = real_assessment.scores
+    s = mhc_assessment.scores
     expected = s[(s["quarter"] == Q4) & (s["trust_type"] == MHC) & (s["metric_id"] == "OF1057")]
     expected = expected.sort_values(["imr_rank", "trust_name"]).reset_index(drop=True)
     assert metrics(at)["Trusts scored"] == str(len(expected))
@@ -117,11 +117,11 @@ def test_imr_page_shows_engine_ranks(real_assessment):
     assert table["score"].round(6).tolist() == expected["score"].round(6).tolist()
 
 
-def test_trust_profile_tavistock(real_assessment):
+def test_trust_profile_tavistock(mhc_assessment):
     at = open_app()
     at.sidebar.selectbox(key="trust").set_value("RNK").run()
     go(at, PROFILE)
-    row = engine_table(real_assessment, Q4).set_index("trust_code").loc["RNK"]
+    row = engine_table(mhc_assessment, Q4).set_index("trust_code").loc["RNK"]
     assert (row["rank"], row["final_segment"]) == (50, 4)
     assert [h.value for h in at.header] == ["Tavistock and Portman NHS Foundation Trust"]
     assert metrics(at)["Rank"] == "50 of 61"
@@ -134,11 +134,11 @@ def test_trust_profile_tavistock(real_assessment):
 # 3. The sidebar survives page switches
 
 
-def test_sidebar_values_survive_page_switches(real_assessment):
+def test_sidebar_values_survive_page_switches(mhc_assessment):
     at = open_app()
     at.sidebar.selectbox(key="quarter").set_value(Q2).run()
     at.sidebar.selectbox(key="trust").set_value("RWX").run()
-    q2 = engine_table(real_assessment, Q2)
+    q2 = engine_table(mhc_assessment, Q2)
     rwx = q2.set_index("trust_code").loc["RWX"]
     assert metrics(at)["Trusts"] == str(len(q2))
 
@@ -163,25 +163,25 @@ def test_sidebar_values_survive_page_switches(real_assessment):
 # 4. The URL reopens the same view
 
 
-def test_link_opens_amr_view_and_is_written_back(real_assessment):
+def test_link_opens_amr_view_and_is_written_back(mhc_assessment):
     at = open_app(AMR, {"quarter": Q2, "trust": "RWX", "type": "mhc"})
     assert not at.exception
     assert at.sidebar.selectbox(key="quarter").value == Q2
     assert at.sidebar.selectbox(key="trust").value == "RWX"
     assert at.sidebar.selectbox(key="trust_type").value == MHC
-    pd.testing.assert_frame_equal(shown(table_with(at, "rank", "rank_range")), shown(engine_table(real_assessment, Q2)))
+    pd.testing.assert_frame_equal(shown(table_with(at, "rank", "rank_range")), shown(engine_table(mhc_assessment, Q2)))
     assert at.query_params == {"data": "default", "quarter": Q2, "type": "mhc", "nonspec": "0", "trust": "RWX"}
     # Changing a filter rewrites the URL.
     at.sidebar.selectbox(key="quarter").set_value("Q3 2025/26").run()
     assert at.query_params["quarter"] == "Q3 2025/26"
 
 
-def test_link_opens_imr_metric(real_assessment):
+def test_link_opens_imr_metric(mhc_assessment):
     at = open_app(IMR, {"quarter": "Q3 2025/26", "trust": "RWX", "metric": "OF1057"})
     assert not at.exception
     assert at.selectbox(key="metric").value == "OF1057"
     assert at.sidebar.selectbox(key="quarter").value == "Q3 2025/26"
-    s = real_assessment.scores
+    s = mhc_assessment.scores
     mine = s[(s["quarter"] == "Q3 2025/26") & (s["metric_id"] == "OF1057") & (s["trust_code"] == "RWX")].iloc[0]
     assert metrics(at)[mine["trust_name"]].startswith(f"rank {mine['imr_rank']} of ")
     assert at.query_params["metric"] == "OF1057" and at.query_params["quarter"] == "Q3 2025/26"
@@ -272,11 +272,11 @@ def test_failed_first_upload_keeps_default_data():
     assert amr_trusts(at) == 61
 
 
-def test_uploads_belong_to_their_own_session(real_dataset, example):
+def test_uploads_belong_to_their_own_session(mhc_dataset, example):
     a = open_app()
     b = open_app()
     upload(a, ("example.csv", template_bytes(example)))
-    upload(b, ("example4.csv", template_bytes(io.template_example(real_dataset, trusts=4))))
+    upload(b, ("example4.csv", template_bytes(io.template_example(mhc_dataset, trusts=4))))
     assert amr_trusts(a) == 6
     assert amr_trusts(b) == 4
     assert amr_trusts(open_app()) == 61
@@ -407,13 +407,13 @@ def test_uploaded_trust_names_never_render_as_markdown(example, page):
 # 6. What-if
 
 
-def test_what_if_quartiles_without_override_moves_trusts(real_dataset, real_assessment):
+def test_what_if_quartiles_without_override_moves_trusts(mhc_dataset, mhc_assessment):
     at = open_app(WHAT_IF, {"banding": "quartiles", "override": "off"})
     assert not at.exception
     assert at.radio(key="banding").value == "quartiles"
     assert at.toggle(key="override").value is False
-    changed = nof.assess(real_dataset, nof.Method(banding=nof.PooledQuartiles(), override=False))
-    _, agreement = nof.compare_tables(engine_table(real_assessment, Q4), engine_table(changed, Q4))
+    changed = nof.assess(mhc_dataset, nof.Method(banding=nof.PooledQuartiles(), override=False))
+    _, agreement = nof.compare_tables(engine_table(mhc_assessment, Q4), engine_table(changed, Q4))
     shown_metrics = metrics(at)
     assert int(shown_metrics["Trusts changing segment"]) == agreement.segment_changes > 0
     assert int(shown_metrics["Trusts changing rank"]) == agreement.rank_changes
@@ -431,7 +431,7 @@ def test_what_if_default_method_nobody_moves():
     assert any("Nobody moves" in i for i in texts(at, ("info",)))
 
 
-def test_what_if_editing_scores_changes_the_average(real_assessment):
+def test_what_if_editing_scores_changes_the_average(mhc_assessment):
     at = go(open_app(), WHAT_IF)
     who = at.selectbox(key="whatif_trust").value
     editor = at.data_editor[0]
@@ -442,10 +442,10 @@ def test_what_if_editing_scores_changes_the_average(real_assessment):
                                     "deleted_rows": []}
     at.run()
     assert not at.exception
-    s = real_assessment.scores
+    s = mhc_assessment.scores
     mine = s[(s["quarter"] == Q4) & (s["trust_code"] == who) & s["counted"]]
     new_scores = mine["score"].where(~mine["metric_id"].isin(edited_ids), 4.0)
-    before = engine_table(real_assessment, Q4).set_index("trust_code").loc[who, "average_score_2dp"]
+    before = engine_table(mhc_assessment, Q4).set_index("trust_code").loc[who, "average_score_2dp"]
     movers = table_with(at, "rank_change", "segment_change").set_index("trust_code")
     assert movers.loc[who, "average_score_2dp_before"] == before
     assert movers.loc[who, "average_score_2dp_after"] == round(new_scores.mean(), 2) != before

@@ -16,6 +16,8 @@ CHECKSUMS = {
         "435ae98ca66f80359f69c52ff3a6962d7aa7e63ed203fc11fe10584824a41145",
     "nof_2025_26/nhs-oversight-framework-mental-health-and-community-trust-league-table.csv":
         "d06dcf5e5f99f134fd27d195699e3b08b71ebabf04e562dd986da2927e89cbaf",
+    "nof_2025_26/nhs-oversight-framework-acute-trust-data.csv":
+        "e7d3d45fa7ddef859d6a548fe4652e7f8e1cfe4d5c1adc92afd97fd5237b656a",
     "ods/etr.csv": "50c34139a3ddbf8cce579c07edea74d2d3a0341a0e5145c95f0c20dd0b8005cb",
     "ods/nhs_trusts_by_nof_type.csv": "8d1e24e3690b391f2b5364072a63eea22e0a79baffc93c4b989d7be3e1aa19b9",
 }

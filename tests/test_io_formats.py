@@ -174,18 +174,18 @@ def test_q1_file_without_quarter_column_takes_quarter_from_reporting_date(which)
     pd.testing.assert_frame_equal(got, want)
 
 
-def test_q1_file_without_quarter_plus_later_v2_file_equal_the_whole_file(real_dataset, real_assessment):
+def test_q1_file_without_quarter_plus_later_v2_file_equal_the_whole_file(mhc_dataset, mhc_assessment):
     rows = _table(DATA_FILE.read_bytes())
     q1 = syn.to_csv_bytes(rows[rows["Quarter"] == "Q1 2025/26"].drop(columns="Quarter"))
     later = syn.to_csv_bytes(rows[rows["Quarter"] != "Q1 2025/26"])
     split = nof.read_files([("nof-q1.csv", q1), ("nof-q2-q4-v2.csv", later), LEAGUE_FILE])
-    assert split.quarters == real_dataset.quarters
+    assert split.quarters == mhc_dataset.quarters
     keys = ["quarter", "trust_code", "metric_id"]
     columns = [c for c in split.metrics.columns if c not in ("source", "row")]
     got = split.metrics.sort_values(keys).reset_index(drop=True)[columns]
-    want = real_dataset.metrics.sort_values(keys).reset_index(drop=True)[columns]
+    want = mhc_dataset.metrics.sort_values(keys).reset_index(drop=True)[columns]
     pd.testing.assert_frame_equal(got, want)
-    pd.testing.assert_frame_equal(nof.assess(split).trusts, real_assessment.trusts)
+    pd.testing.assert_frame_equal(nof.assess(split).trusts, mhc_assessment.trusts)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -215,7 +215,7 @@ def test_ranks_restart_at_1_within_each_trust_type(national_assessment):
         {cat.ACUTE: 134, cat.MHC: 61, cat.AMBULANCE: 10}, abs=2)
 
 
-def test_mental_health_results_do_not_change_when_other_types_are_loaded(national_assessment, real_dataset):
+def test_mental_health_results_do_not_change_when_other_types_are_loaded(national_assessment, mhc_dataset):
     alone = nof.assess(nof.read_files([DATA_FILE])).trusts.set_index(["quarter", "trust_code"])
     together = national_assessment.trusts.set_index(["quarter", "trust_code"]).loc[alone.index]
     columns = ["average_score_2dp", "unadjusted_segment", "segment", "rank"]

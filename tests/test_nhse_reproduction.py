@@ -22,19 +22,19 @@ SUMMARY = r"^OF(40\d\d|41\d\d|5000|5002|5003|5005)$"
 
 
 @pytest.fixture(scope="module")
-def stripped(real_dataset) -> nof.Dataset:
+def stripped(mhc_dataset) -> nof.Dataset:
     """NHS England's data file without any row they computed from the others (flags OF5004/OF5007 stay: they are
     inputs, not results). No league-table file."""
-    metrics = real_dataset.metrics
+    metrics = mhc_dataset.metrics
     kept = metrics[~metrics["metric_id"].str.match(SUMMARY)].reset_index(drop=True)
-    empty_league = real_dataset.league.iloc[0:0]
-    return dataclasses.replace(real_dataset, metrics=kept, league=empty_league)
+    empty_league = mhc_dataset.league.iloc[0:0]
+    return dataclasses.replace(mhc_dataset, metrics=kept, league=empty_league)
 
 
 @pytest.fixture(scope="module")
-def cuts(real_dataset) -> nof.QuarterCuts:
+def cuts(mhc_dataset) -> nof.QuarterCuts:
     """Each quarter's cut points, bracketed from the published (average, unadjusted segment) pairs."""
-    banding = nof.default_banding(real_dataset)
+    banding = nof.default_banding(mhc_dataset)
     assert isinstance(banding, nof.QuarterCuts)
     return banding
 
@@ -59,8 +59,8 @@ def test_the_summary_rows_really_were_removed(stripped):
     assert not stripped.metrics["metric_id"].str.match(SUMMARY).any()
 
 
-def test_cut_points_separate_every_published_segment(real_dataset, cuts):
-    summary = nof.published_summary(real_dataset).dropna(subset=["unadjusted_segment"])
+def test_cut_points_separate_every_published_segment(mhc_dataset, cuts):
+    summary = nof.published_summary(mhc_dataset).dropna(subset=["unadjusted_segment"])
     for quarter, group in summary.groupby("quarter"):
         _, misplaced = nof.bracket_cuts(group["average_score"], group["unadjusted_segment"])
         assert misplaced == 0, quarter
@@ -130,7 +130,7 @@ def test_rank_misses_are_near_ties_from_rounding(joined):
         assert near.any() or code in same_quarter.index, (quarter, code)
 
 
-def test_rank_with_published_averages_is_exact_for_all_244(real_dataset, published):
+def test_rank_with_published_averages_is_exact_for_all_244(mhc_dataset, published):
     """Given NHS England's own 2-dp averages (the league-table route), the ranking rule reproduces every rank:
     segment after the override, then average to 2 dp, ties sharing the best rank."""
     table = published.reset_index().assign(average_score_2dp=lambda f: f["average_score"])
@@ -167,30 +167,30 @@ def test_q4_published_top_and_segments(recomputed):
     assert q4["segment"].value_counts().sort_index().tolist() == [14, 16, 17, 14]
 
 
-def test_combined_finance_score_rule(real_dataset):
+def test_combined_finance_score_rule(mhc_dataset):
     """OF1080 = max(1, OF1081 - 1) when OF1079 = 1, else min(4, OF1081 + 1), for all 244 trust-quarters."""
     from oversight.scoring import combined_finance
 
-    m = real_dataset.metrics
+    m = mhc_dataset.metrics
     wide = m[m["metric_id"].isin(["OF1079", "OF1080", "OF1081"])].pivot_table(
         index=["quarter", "trust_code"], columns="metric_id", values="value")
     assert len(wide) == 244
     assert (combined_finance(wide["OF1079"], wide["OF1081"]) == wide["OF1080"]).all()
 
 
-def test_finance_bands_reproduce_published_scores(real_dataset):
+def test_finance_bands_reproduce_published_scores(mhc_dataset):
     from oversight.scoring import finance_band
 
-    m = real_dataset.metrics
+    m = mhc_dataset.metrics
     for raw, score in [("OF0079", "OF1079"), ("OF0081", "OF1081")]:
         values = m[m["metric_id"] == raw].set_index(["quarter", "trust_code"])["value"]
         published = m[m["metric_id"] == score].set_index(["quarter", "trust_code"])["value"]
         assert (finance_band(values, raw).to_numpy() == published.reindex(values.index).to_numpy()).all(), raw
 
 
-def test_within_type_scores_rebuild_from_raw_ranks(real_dataset):
+def test_within_type_scores_rebuild_from_raw_ranks(mhc_dataset):
     """Staff-survey metrics rank within the 61 trusts: score = 1 + 3 (Rank - 1) / 60 for every published score."""
-    m = real_dataset.metrics
+    m = mhc_dataset.metrics
     for metric in ["OF1061", "OF1084"]:
         rows = m[m["metric_id"] == metric]
         for _, group in rows.groupby("quarter"):
@@ -208,14 +208,14 @@ def test_within_type_scores_rebuild_from_raw_ranks(real_dataset):
         ("OF1057", "Q1 2025/26", None),  # UCR: not rank-scored on one grid (the 70 % floor, and more)
     ],
 )
-def test_comparison_group_sizes_read_off_the_score_grid(real_dataset, metric, quarter, expected):
-    m = real_dataset.metrics
+def test_comparison_group_sizes_read_off_the_score_grid(mhc_dataset, metric, quarter, expected):
+    m = mhc_dataset.metrics
     values = m[(m["metric_id"] == metric) & (m["quarter"] == quarter)]["value"].to_numpy()
     assert comparison_group_size(values, at_least=len(values)) == expected
 
 
-def test_domain_scores_within_rounding(recomputed, real_dataset):
-    m = real_dataset.metrics
+def test_domain_scores_within_rounding(recomputed, mhc_dataset):
+    m = mhc_dataset.metrics
     published = m[m["metric_id"].str.match(r"^OF40\d\d$")].set_index(["quarter", "trust_code", "domain"])["value"]
     ours = recomputed.domains.set_index(["quarter", "trust_code", "domain"])["domain_score_2dp"]
     both = pd.concat([ours, published], axis=1, keys=["ours", "published"], join="inner")
@@ -230,8 +230,8 @@ def test_domain_scores_within_rounding(recomputed, real_dataset):
 
 
 @pytest.fixture(scope="module")
-def q4_ranges(real_assessment, published):
-    ranges = nof.likely_ranges(real_assessment, ["Q4 2025/26"])
+def q4_ranges(mhc_assessment, published):
+    ranges = nof.likely_ranges(mhc_assessment, ["Q4 2025/26"])
     return ranges.set_index("trust_code").join(
         published.xs("Q4 2025/26", level="quarter")[["score_lo", "score_hi", "rank_lo", "rank_hi"]].add_suffix("_p"))
 
@@ -252,19 +252,19 @@ def test_likely_rank_ranges_fit(q4_ranges):
     assert (err <= 1).sum() >= 58
 
 
-def test_likely_ranges_reproducible_and_seeded(real_assessment):
-    a = nof.likely_ranges(real_assessment, ["Q4 2025/26"], replicates=500, seed=11)
-    b = nof.likely_ranges(real_assessment, ["Q4 2025/26"], replicates=500, seed=11)
-    c = nof.likely_ranges(real_assessment, ["Q4 2025/26"], replicates=500, seed=12)
+def test_likely_ranges_reproducible_and_seeded(mhc_assessment):
+    a = nof.likely_ranges(mhc_assessment, ["Q4 2025/26"], replicates=500, seed=11)
+    b = nof.likely_ranges(mhc_assessment, ["Q4 2025/26"], replicates=500, seed=11)
+    c = nof.likely_ranges(mhc_assessment, ["Q4 2025/26"], replicates=500, seed=12)
     pd.testing.assert_frame_equal(a, b)
     assert not a[["rank_lo", "rank_hi"]].equals(c[["rank_lo", "rank_hi"]])
     # The exact score ranges do not depend on the seed at all.
     pd.testing.assert_frame_equal(a[["score_lo", "score_hi"]], c[["score_lo", "score_hi"]])
 
 
-def test_exact_distribution_is_the_limit_of_replicates(real_assessment):
+def test_exact_distribution_is_the_limit_of_replicates(mhc_assessment):
     """Score ranges from many replicates converge on the exact ones (within Monte Carlo error)."""
-    exact = nof.likely_ranges(real_assessment, ["Q4 2025/26"], replicates=200)
-    sampled = nof.likely_ranges(real_assessment, ["Q4 2025/26"], replicates=20000, score_method="replicates")
+    exact = nof.likely_ranges(mhc_assessment, ["Q4 2025/26"], replicates=200)
+    sampled = nof.likely_ranges(mhc_assessment, ["Q4 2025/26"], replicates=20000, score_method="replicates")
     err = np.maximum((exact["score_lo"] - sampled["score_lo"]).abs(), (exact["score_hi"] - sampled["score_hi"]).abs())
     assert (err <= 0.02).mean() >= 0.9

@@ -144,10 +144,10 @@ def test_average_without_a_metric_or_domain_and_with_weights():
     assert weighted.loc[0, "average_score"] == pytest.approx((1.5 + 4.0) / 2)
 
 
-def test_rescore_from_raw_values_matches_published_within_type(real_dataset):
+def test_rescore_from_raw_values_matches_published_within_type(mhc_dataset):
     """Staff-survey scores rank within the 61 trusts, so rescoring them from raw values is almost exact; their
     raw values are published rounded to 2 dp, so a few unrounded ties are lost."""
-    scores = scoring.metric_scores(real_dataset.metrics[real_dataset.metrics["quarter"] == "Q4 2025/26"])
+    scores = scoring.metric_scores(mhc_dataset.metrics[mhc_dataset.metrics["quarter"] == "Q4 2025/26"])
     rescored = scoring.rescore(scores)
     for metric in ["OF1061", "OF1084"]:
         a = scores[scores["metric_id"] == metric].set_index("trust_code")["score_published"]
@@ -156,9 +156,9 @@ def test_rescore_from_raw_values_matches_published_within_type(real_dataset):
         assert (a - b.reindex(a.index)).abs().max() < 0.2
 
 
-def test_rescored_method_changes_cross_type_metrics(real_dataset):
-    official = nof.assess(real_dataset)
-    rescored = nof.assess(real_dataset, nof.Method(rescore=True))
+def test_rescored_method_changes_cross_type_metrics(mhc_dataset):
+    official = nof.assess(mhc_dataset)
+    rescored = nof.assess(mhc_dataset, nof.Method(rescore=True))
     a = official.scores.query("quarter == 'Q4 2025/26' and metric_id == 'OF1082'").set_index("trust_code")["score"]
     b = rescored.scores.query("quarter == 'Q4 2025/26' and metric_id == 'OF1082'").set_index("trust_code")["score"]
     # Within 61 trusts instead of all 205 the best and worst stay the best and worst, the middle spreads out.
@@ -167,19 +167,19 @@ def test_rescored_method_changes_cross_type_metrics(real_dataset):
     assert set(rescored.scores["score_source"]) >= {"rescored from raw values"}
 
 
-def test_override_off_and_other_banding(real_dataset):
+def test_override_off_and_other_banding(mhc_dataset):
     q = "Q4 2025/26"
-    off = nof.assess(real_dataset, nof.Method(override=False)).quarter(q)
+    off = nof.assess(mhc_dataset, nof.Method(override=False)).quarter(q)
     assert (off["segment"] == off["unadjusted_segment"]).all()
-    fixed = nof.assess(real_dataset, nof.Method(banding=nof.FixedCuts((1.0, 1.0, 1.0)))).quarter(q)
+    fixed = nof.assess(mhc_dataset, nof.Method(banding=nof.FixedCuts((1.0, 1.0, 1.0)))).quarter(q)
     assert set(fixed["unadjusted_segment"]) == {4}
-    quartiles = nof.assess(real_dataset, nof.Method(banding=nof.PooledQuartiles())).quarter(q)
+    quartiles = nof.assess(mhc_dataset, nof.Method(banding=nof.PooledQuartiles())).quarter(q)
     counts = quartiles["unadjusted_segment"].value_counts()
     assert counts.min() >= 13 and counts.max() <= 18  # quartiles of 61 trusts
 
 
-def test_imr_rank_agrees_with_published_within_type_rank(real_assessment):
-    s = real_assessment.scores.dropna(subset=["type_rank"])
+def test_imr_rank_agrees_with_published_within_type_rank(mhc_assessment):
+    s = mhc_assessment.scores.dropna(subset=["type_rank"])
     s = s[s["metric_id"] != "OF1081"]
     agree = (s["imr_rank"] == s["type_rank"]).mean()
     assert agree > 0.95, agree
