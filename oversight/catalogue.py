@@ -27,6 +27,9 @@ TRUST_TYPE_ALIASES = {
     "ambulance": AMBULANCE,
 }
 SPECIALIST_SUBTYPE = "Acute - Specialist"
+#: The short codes the app's links and the command line use for each peer group.
+TRUST_TYPE_CODES = {ACUTE: "acute", MHC: "mhc", AMBULANCE: "ambulance"}
+TRUST_TYPE_ALIASES.update({code: name for name, code in TRUST_TYPE_CODES.items()})
 
 DOMAINS = (
     "Access to services",
@@ -173,3 +176,11 @@ def comparison_group_text(metric_id: str) -> str:
     if info.group == "all":
         return "ranked among every provider that reports it, of every type"
     return "ranked among " + " and ".join(t.lower() + "s" for t in info.group)
+
+
+def scorable_from_values(metric_id: str) -> bool:
+    """Whether a score can be worked out from the metric's raw values (a known rule and direction); a metric
+    published as a score only, or one whose direction is unknown, needs its score given."""
+    info = metric(metric_id)
+    return (info.kind == "finance" and metric_id in FINANCE_BANDS) or (
+        info.kind == "continuous" and info.higher_is_better is not None)
