@@ -1,8 +1,9 @@
 """Banding rules: how an average score becomes a segment 1 to 4 (nof-method.md section 1, step 3).
 
-A rule is a value passed into the engine. Each one gives cut points ``(c1, c2, c3)`` per quarter; a trust whose
-average score (to 2 dp) is at or below ``c1`` is in segment 1, at or below ``c2`` in segment 2, and so on (the side a
-score exactly on a cut point falls is not published; this one keeps it in the better segment).
+A rule is a value passed into the engine. Each one gives cut points ``(c1, c2, c3)`` per quarter (or, for domain
+segments, per quarter and domain); a trust whose average score (to 2 dp) is at or below ``c1`` is in segment 1, at or
+below ``c2`` in segment 2, and so on (:func:`oversight.rules.segment`: the side a score exactly on a cut point falls is
+not published; the engine keeps it in the better segment).
 """
 
 from __future__ import annotations
@@ -12,7 +13,21 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .rules import segment
+
 Cuts = tuple[float, float, float]
+#: The columns a set of cut points applies to: one quarter (the average score) or one quarter and domain.
+BY_QUARTER = ("quarter",)
+BY_DOMAIN = ("quarter", "domain")
+
+
+def _key(group_key):
+    """A groupby key as the banding's dictionaries hold it: the quarter alone, or a (quarter, domain) tuple."""
+    return group_key[0] if isinstance(group_key, tuple) and len(group_key) == 1 else group_key
+
+
+def _keys_of(frame: pd.DataFrame, by) -> list:
+    return [_key(k) for k in frame[list(by)].drop_duplicates().itertuples(index=False, name=None)]
 
 
 @dataclass(frozen=True)
@@ -22,8 +37,8 @@ class FixedCuts:
     cuts: Cuts
     label: str = "fixed thresholds"
 
-    def cuts_for(self, averages: pd.DataFrame) -> dict[str, np.ndarray]:
-        return {q: np.asarray(self.cuts, float) for q in averages["quarter"].unique()}
+    def cuts_for(self, averages: pd.DataFrame, by=BY_QUARTER, score: str = "average_score_2dp") -> dict:
+        return {k: np.asarray(self.cuts, float) for k in _keys_of(averages, by)}
 
     @property
     def description(self) -> str:
@@ -42,9 +57,9 @@ class PooledQuartiles:
     method: str = "linear"
     label: str = "quartiles of the loaded trusts' average scores"
 
-    def cuts_for(self, averages: pd.DataFrame) -> dict[str, np.ndarray]:
-        return {q: np.quantile(g["average_score_2dp"], [0.25, 0.5, 0.75], method=self.method)
-                for q, g in averages.groupby("quarter")}
+    def cuts_for(self, averages: pd.DataFrame, by=BY_QUARTER, score: str = "average_score_2dp") -> dict:
+        return {_key(k): np.quantile(g[score], [0.25, 0.5, 0.75], method=self.method)
+                for k, g in averages.groupby(list(by))}
 
     @property
     def description(self) -> str:
@@ -58,14 +73,16 @@ class QuarterCuts:
     A quarter without its own cut points falls back to ``fallback``.
     """
 
-    by_quarter: tuple[tuple[str, Cuts], ...]
+    by_quarter: tuple[tuple, ...]  # ((quarter or (quarter, domain), (c1, c2, c3)), ...)
     label: str = "cut points bracketed from NHS England's published segments"
     fallback: PooledQuartiles = PooledQuartiles()
 
-    def cuts_for(self, averages: pd.DataFrame) -> dict[str, np.ndarray]:
+    def cuts_for(self, averages: pd.DataFrame, by=BY_QUARTER, score: str = "average_score_2dp") -> dict:
         known = dict(self.by_quarter)
-        out = self.fallback.cuts_for(averages[~averages["quarter"].isin(known)])
-        out.update({q: np.asarray(known[q], float) for q in averages["quarter"].unique() if q in known})
+        keys = _keys_of(averages, by)
+        index = pd.MultiIndex.from_frame(averages[list(by)]) if len(by) > 1 else averages[by[0]]
+        out = self.fallback.cuts_for(averages[~index.isin(list(known))], by, score)
+        out.update({k: np.asarray(known[k], float) for k in keys if k in known})
         return out
 
     @property
@@ -75,11 +92,6 @@ class QuarterCuts:
 
 
 Banding = FixedCuts | PooledQuartiles | QuarterCuts
-
-
-def segment(scores, cuts) -> np.ndarray:
-    """Segment 1 to 4 of each score against ascending cut points (a score on a cut point takes the better side)."""
-    return 1 + np.searchsorted(np.asarray(cuts, float), np.asarray(scores, float), side="left")
 
 
 def bracket_cuts(averages: pd.Series, segments: pd.Series) -> tuple[Cuts, int]:
@@ -107,15 +119,17 @@ def bracket_cuts(averages: pd.Series, segments: pd.Series) -> tuple[Cuts, int]:
     return (float(cuts[0]), float(cuts[1]), float(cuts[2])), misplaced
 
 
-def published_cuts(published: pd.DataFrame) -> QuarterCuts | None:
-    """Cut points per quarter bracketed from published unadjusted segments and 2-dp average scores.
+def published_cuts(published: pd.DataFrame, by=BY_QUARTER, score: str = "average_score",
+                   segments: str = "unadjusted_segment", label: str | None = None) -> QuarterCuts | None:
+    """Cut points bracketed from published (2-dp score, segment) pairs, per quarter (``by``; or per quarter and
+    domain for domain segments).
 
-    ``published`` has one row per trust and quarter with ``average_score`` and ``unadjusted_segment`` (trusts
-    without a known unadjusted segment are left out). Returns None when no quarter has any.
+    ``published`` has one row per trust and quarter (and domain) with the ``score`` and ``segments`` columns;
+    rows without both are left out. Returns None when no group has any.
     """
-    known = published.dropna(subset=["average_score", "unadjusted_segment"])
+    known = published.dropna(subset=[score, segments])
     if known.empty:
         return None
-    pairs = tuple((q, bracket_cuts(g["average_score"], g["unadjusted_segment"])[0])
-                  for q, g in known.groupby("quarter"))
-    return QuarterCuts(pairs)
+    pairs = tuple((_key(k if isinstance(k, tuple) else (k,)), bracket_cuts(g[score], g[segments])[0])
+                  for k, g in known.groupby(list(by)))
+    return QuarterCuts(pairs, **({"label": label} if label else {}))

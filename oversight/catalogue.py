@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from . import rules
+
 ACUTE = "Acute trust"
 MHC = "Mental health and community trust"
 AMBULANCE = "Ambulance trust"
@@ -49,8 +51,6 @@ SUMMARY_IDS = {
     "rsp": "OF5007",
 }
 FINANCE_PLAN, FINANCE_COMBINED, FINANCE_VARIANCE = "OF1079", "OF1080", "OF1081"
-#: Scores that are inputs to the combined finance score and never count in the average themselves.
-NOT_AVERAGED = frozenset({FINANCE_PLAN, FINANCE_VARIANCE})
 
 _QUARTER = re.compile(r"^\s*Q([1-4])\s+(\d{4})\s*/\s*(\d{2})\s*$", re.IGNORECASE)
 
@@ -88,75 +88,186 @@ def raw_id(score_metric_id: str) -> str:
 
 
 @dataclass(frozen=True)
+class Group:
+    """The providers a metric's score is ranked among [data: read off each score grid, nof-method.md section 1].
+
+    ``types`` None means the trust's own type (its peer group); otherwise the trust types whose providers are
+    ranked together (every type: every provider that reports the metric).
+    """
+
+    types: tuple[str, ...] | None
+    words: str
+
+    def label(self, trust_type: str) -> str:
+        """The name of the group a trust of ``trust_type`` is ranked in ('other' if its type is not in it)."""
+        if self.types is None:
+            return trust_type
+        return "+".join(self.types) if trust_type in self.types else "other"
+
+
+OWN_TYPE = Group(None, "ranked within the trust's own type")
+EVERY_TYPE = Group(TRUST_TYPES, "ranked among every provider that reports it, of every type")
+
+
+@dataclass(frozen=True)
 class Metric:
-    """One scored metric.
+    """One scored metric of a framework: its scoring rule, weight in the average and comparison group as values.
 
-    ``group`` is the comparison group its continuous score is ranked in: ``"type"`` (the trust's own peer group),
-    ``"all"`` (every loaded provider that reports it), or a tuple of trust types.
-    ``kind`` is ``"continuous"`` (rank-based score), ``"finance"`` (discrete thresholds) or ``"score"`` (arrives as
-    a score only, such as CQC ratings).
+    ``id`` is the score ID (OF1xxx; its raw value is OF0xxx). ``weight`` is its weight in the average and domain
+    scores (the three infection scores count a third each; the two finance inputs count 0, the combined finance score
+    counting for them). ``domain`` and ``units`` serve files that do not say (our template).
     """
 
-    id: str  # the score ID, OF1xxx
+    id: str
     short: str
-    higher_is_better: bool | None
-    group: str | tuple[str, ...] = "type"
-    kind: str = "continuous"
-    floor: float | None = None  # raw values worse than this score 4 (UCR: below the 70 % standard)
-    domain: str = ""  # for files that do not say (our template)
-    units: str = ""  # of the raw value, for files that do not say
+    rule: rules.Rule
+    domain: str = ""
+    units: str = ""
+    group: Group = OWN_TYPE
+    weight: float = 1.0
+    definition: str = ""
+
+    @property
+    def higher_is_better(self) -> bool | None:
+        return self.rule.higher_is_better
+
+    @property
+    def ranked(self) -> bool:
+        """Scored by rank among a comparison group (so its published scores lie on a grid)."""
+        return isinstance(self.rule, rules.Ranked)
+
+    @property
+    def open(self) -> str:
+        """Why rescoring it from raw values is an approximation ('' when the rule is known)."""
+        return self.rule.open
 
 
-_M = Metric
-_ACCESS, _EFFECT, _SAFETY, _PEOPLE, _FINANCE = DOMAINS[0], DOMAINS[1], DOMAINS[2], DOMAINS[3], DOMAINS[4]
-CATALOGUE: dict[str, Metric] = {
-    m.id: m
-    for m in [
-        # Mental health and community trust metrics (directions, groups, domains and units checked against the file).
-        _M("OF1005", "Community 52-week waits", False, "all", domain=_ACCESS, units="%"),
-        _M("OF1016", "MH crisis 24-hour contact", True, "all", domain=_SAFETY, units="%"),
-        _M("OF1041", "CYP mental health access change", True, "all", domain=_ACCESS, units="percentage points"),
-        _M("OF1057", "UCR 2-hour performance", True, "all", floor=70.0, domain=_EFFECT, units="%"),
-        _M("OF1061", "Staff survey: raising concerns", True, "type", domain=_SAFETY, units="out of 10"),
-        _M("OF1063", "Inpatients over 60 days", False, "all", domain=_EFFECT, units="%"),
-        _M("OF1082", "Sickness absence", False, "all", domain=_PEOPLE, units="%"),
-        _M("OF1084", "Staff survey: engagement", True, "type", domain=_PEOPLE, units="out of 10"),
-        _M("OF1086", "Relative difference in costs", False, (MHC, AMBULANCE), domain=_FINANCE, units="%"),
-        _M("OF1035", "CQC community MH survey", None, kind="score", domain=_EFFECT),
-        _M("OF1067", "CQC safe inspection", None, kind="score", domain=_SAFETY),
-        _M(FINANCE_PLAN, "Planned surplus/deficit", True, kind="finance", domain=_FINANCE, units="%"),
-        _M(FINANCE_VARIANCE, "Variance to financial plan", True, kind="finance", domain=_FINANCE, units="%"),
-        _M(FINANCE_COMBINED, "Combined finance", None, kind="finance", domain=_FINANCE),
-        # Acute metrics named in the 2025/26 methodology (directions from the technical specification; domains
-        # and units as the methodology groups them, not checked against a real acute file).
-        _M("OF1023", "RTT within 18 weeks", True, domain=_ACCESS, units="%"),
-        _M("OF1003", "52-week waits", False, domain=_ACCESS, units="%"),
-        _M("OF1013", "A&E 4-hour", True, domain=_ACCESS, units="%"),
-        _M("OF1014", "12 hours in A&E", False, domain=_ACCESS, units="%"),
-        _M("OF1010", "Cancer 28-day FDS", True, domain=_ACCESS, units="%"),
-        _M("OF1011", "Cancer 62-day", True, domain=_ACCESS, units="%"),
-        _M("OF1025", "Discharge delay days", False, domain=_EFFECT, units="rate"),
-        _M("OF1020", "MRSA infections", False, domain=_SAFETY, units="count"),
-        _M("OF1048", "E. coli infections", False, domain=_SAFETY, units="rate"),
-        _M("OF1088", "C. difficile infections", False, domain=_SAFETY, units="rate"),
-        _M("OF1085", "Implied productivity", True, domain=_FINANCE, units="%"),
-        # Ambulance.
-        _M("OF1017", "Category 2 mean response", False, domain=_ACCESS, units="minutes"),
-    ]
-}
+@dataclass(frozen=True)
+class Framework:
+    """A version of the NHS Oversight Framework: its metrics, as data.
 
-# Finance thresholds [data: every one of the 244 trust-quarters]. A value at or above the first bound scores 1,
-# at or above the second 2, at or above the third 3, otherwise 4 (percent of income).
-FINANCE_BANDS = {FINANCE_PLAN: (0.0, -1.0, -2.0), FINANCE_VARIANCE: (0.0, -0.5, -1.0)}
-
-
-def metric(metric_id: str) -> Metric:
-    """The catalogue entry for a score ID, or a generic continuous metric for one we do not know.
-
-    An unknown metric is treated as rank-scored within the trust's own type with direction unknown; rescoring it
-    from raw values is refused until a direction is given.
+    ``as_published`` lists, quarter by quarter, the metrics whose scores NHS England averaged as published (to
+    2 dp) rather than unrounded; the engine then leaves them at 2 dp instead of recovering their grid value.
     """
-    return CATALOGUE.get(metric_id, Metric(metric_id, metric_id, None))
+
+    name: str
+    metrics: tuple[Metric, ...]
+    as_published: tuple[tuple[str, frozenset[str]], ...] = ()
+
+    def averaged_as_published(self, quarter: str) -> frozenset[str]:
+        """The metrics whose 2-dp scores went into ``quarter``'s averages and domain scores."""
+        return dict(self.as_published).get(quarter, frozenset())
+
+    def __post_init__(self):
+        object.__setattr__(self, "_by_id", {m.id: m for m in self.metrics})
+
+    def metric(self, metric_id: str) -> Metric:
+        """The metric's entry, or for one the framework does not know a metric taken as published (rescoring it
+        from raw values is refused until its rule is given)."""
+        return self._by_id.get(metric_id) or Metric(metric_id, metric_id, rules.Published(
+            note="not in the catalogue, so taken as published"), group=OWN_TYPE)
+
+    def __contains__(self, metric_id: str) -> bool:
+        return metric_id in self._by_id
+
+
+_ACCESS, _EFFECT, _SAFETY, _PEOPLE, _FINANCE = DOMAINS
+_R, _P = rules.Ranked, rules.Published
+_THIRD = 1 / 3
+_INFECTION_OPEN = ("at or below 1.0 (cases against the trust's threshold) scores 1, but above it the published scores "
+                   "are not even monotone in the published value, so they are ranked on a quantity the file does not "
+                   "carry")
+
+#: NHS Oversight Framework 2025/26. Rules, thresholds, directions and comparison groups checked against NHS England's
+#: real files (nof-method.md; tests/test_nhse_reproduction.py and tests/test_acute_reproduction.py).
+NOF_2025_26 = Framework("NHS Oversight Framework 2025/26", (
+    # Access to services
+    Metric("OF1003", "52-week waits", _R(False, standard=1.0, strict=True), _ACCESS, "%",
+           definition="Percentage of patients waiting over 52 weeks for elective treatment (standard: under 1 %)"),
+    Metric("OF1005", "Community 52-week waits", _R(False), _ACCESS, "%", EVERY_TYPE,
+           definition="Percentage of patients waiting over 52 weeks for community services"),
+    Metric("OF1010", "Cancer 28-day FDS", _R(True, standard=80.0), _ACCESS, "%",
+           definition="Percentage of urgent referrals to receive a definitive diagnosis within 4 weeks (standard "
+                      "80 %)"),
+    Metric("OF1011", "Cancer 62-day", _R(True, standard=75.0), _ACCESS, "%",
+           definition="Percentage of patients treated for cancer within 62 days of referral (standard 75 %)"),
+    Metric("OF1013", "A&E 4-hour", _R(True, standard=78.0), _ACCESS, "%",
+           definition="Percentage of emergency department attendances admitted, transferred or discharged within "
+                      "four hours (standard 78 %)"),
+    Metric("OF1014", "12 hours in A&E", _R(False), _ACCESS, "%",
+           definition="Percentage of emergency department attendances spending over 12 hours in the department"),
+    Metric("OF1017", "Category 2 mean response", _R(False), _ACCESS, "minutes", EVERY_TYPE,
+           definition="Average Category 2 ambulance response time"),
+    Metric("OF1023", "RTT within 18 weeks", _R(True), _ACCESS, "%",
+           definition="Percentage of cases where a patient is waiting 18 weeks or less for elective treatment"),
+    Metric("OF1041", "CYP mental health access change", _R(True), _ACCESS, "percentage points", EVERY_TYPE,
+           definition="Annual change in the number of children and young people accessing NHS-funded mental health "
+                      "services"),
+    Metric("OF1106", "18 weeks against plan", _R(True, standard=0.0), _ACCESS, "percentage points",
+           definition="Difference between planned and actual 18-week performance (standard: the plan met)"),
+    # Effectiveness and experience
+    Metric("OF1025", "Discharge delay days", _R(False), _EFFECT, "days",
+           definition="Average number of days from discharge ready date to actual discharge date (including zero "
+                      "days)"),
+    Metric("OF1028", "Ambulance conveyance to A&E", _R(False), _EFFECT, "%", EVERY_TYPE,
+           definition="Percentage of ambulance patients conveyed to emergency departments"),
+    Metric("OF1035", "CQC community MH survey", _P(), _EFFECT,
+           definition="CQC community mental health survey satisfaction rate (published as a score)"),
+    Metric("OF1046", "Hospital mortality (SHMI)", _P((1.0, 2.0, 3.0), note="banded (1, 2 or 3), no raw value"),
+           _EFFECT, definition="Summary Hospital-level Mortality Indicator, banded as expected, above or below"),
+    Metric("OF1057", "UCR 2-hour performance", _R(True, floor=70.0), _EFFECT, "%", EVERY_TYPE,
+           definition="Urgent Community Response 2-hour performance (floor 70 %)"),
+    Metric("OF1063", "Inpatients over 60 days", _R(False), _EFFECT, "%", EVERY_TYPE,
+           definition="Percentage of inpatients with a length of stay over 60 days"),
+    Metric("OF1069", "CQC inpatient survey", _P(), _EFFECT,
+           definition="CQC adult inpatient survey satisfaction rate (published as a score)"),
+    # Patient safety
+    Metric("OF1016", "MH crisis 24-hour contact", _R(True), _SAFETY, "%", EVERY_TYPE,
+           definition="Percentage of patients in mental health crisis to receive face-to-face contact within 24 "
+                      "hours"),
+    Metric("OF1020", "MRSA infections", _R(False, standard=0.0), _SAFETY, "count", weight=_THIRD,
+           definition="Number of MRSA infections (standard: none); counts a third in the average"),
+    Metric("OF1048", "E. coli infections", _R(False, standard=1.0, open=_INFECTION_OPEN), _SAFETY, "rate",
+           weight=_THIRD, definition="Rate of E. coli infections against the trust's threshold; counts a third"),
+    Metric("OF1061", "Staff survey: raising concerns", _R(True), _SAFETY, "out of 10",
+           definition="NHS Staff Survey raising concerns sub-score"),
+    Metric("OF1067", "CQC safe inspection", _P(), _SAFETY,
+           definition="CQC inspection rating for the safe key question (published as a score)"),
+    Metric("OF1088", "C. difficile infections", _R(False, standard=1.0, open=_INFECTION_OPEN), _SAFETY, "rate",
+           weight=_THIRD, definition="Rate of C. difficile infections against the trust's threshold; counts a third"),
+    # People and workforce
+    Metric("OF1082", "Sickness absence", _R(False), _PEOPLE, "%", EVERY_TYPE, definition="Sickness absence rate"),
+    Metric("OF1084", "Staff survey: engagement", _R(True), _PEOPLE, "out of 10",
+           definition="NHS Staff Survey staff engagement theme sub-score"),
+    # Finance and productivity
+    Metric(FINANCE_PLAN, "Planned surplus/deficit", rules.Bands((0.0, -1.0, -2.0)), _FINANCE, "%", weight=0.0,
+           definition="Planned surplus or deficit, percent of income (feeds the combined finance score)"),
+    Metric(FINANCE_COMBINED, "Combined finance", rules.Combined(FINANCE_PLAN, FINANCE_VARIANCE), _FINANCE,
+           definition="Combined finance score, from the plan and the year-to-date variance to it"),
+    Metric(FINANCE_VARIANCE, "Variance to financial plan", rules.Bands((0.0, -0.5, -1.0)), _FINANCE, "%", weight=0.0,
+           definition="Year-to-date variance to the financial plan, percent of income (feeds the combined score)"),
+    Metric("OF1085", "Implied productivity", _R(True), _FINANCE, "%", definition="Implied productivity level"),
+    Metric("OF1086", "Relative difference in costs", _R(False), _FINANCE, "%", Group(
+        (MHC, AMBULANCE), "ranked among mental health and community trusts and ambulance trusts together"),
+           definition="Relative difference in costs"),
+), as_published=(
+    # [data] In Q1 2025/26 NHS England averaged these nine metrics' scores as published, to 2 dp: with them so, all
+    # 195 Q1 averages (134 acute, 61 mental health and community) and 959 of the 967 Q1 domain scores reproduce;
+    # with their unrounded grid values, 188 averages and 912 domain scores. Rounding them in Q2 to Q4 breaks 3 to 5
+    # averages a quarter, so the quarters differ (tests/test_acute_reproduction.py checks both).
+    ("Q1 2025/26", frozenset({"OF1003", "OF1005", "OF1011", "OF1014", "OF1016", "OF1025", "OF1061", "OF1063",
+                              "OF1106"})),
+))
+FRAMEWORK = NOF_2025_26  # the framework the engine applies unless told otherwise
+CATALOGUE: dict[str, Metric] = {m.id: m for m in NOF_2025_26.metrics}
+
+#: Names the files use for units, as the app writes them.
+UNIT_NAMES = {"percent": "%", "mins": "minutes"}
+
+
+def metric(metric_id: str, framework: Framework = FRAMEWORK) -> Metric:
+    """The framework's entry for a score ID (see :meth:`Framework.metric`)."""
+    return framework.metric(metric_id)
 
 
 def canonical_trust_type(text: str) -> str | None:
@@ -165,22 +276,12 @@ def canonical_trust_type(text: str) -> str | None:
 
 
 def comparison_group_text(metric_id: str) -> str:
-    """In words: which providers a metric's continuous score is ranked among."""
+    """In words: which providers a metric's score is ranked among (or how it is scored when it is not ranked)."""
     info = metric(metric_id)
-    if info.kind == "finance":
-        return "fixed thresholds of percent of income (no ranking)"
-    if info.kind == "score":
-        return "published as a score only"
-    if info.group == "type":
-        return "ranked within the trust's own type"
-    if info.group == "all":
-        return "ranked among every provider that reports it, of every type"
-    return "ranked among " + " and ".join(t.lower() + "s" for t in info.group)
+    return info.group.words if info.ranked else info.rule.describe()
 
 
 def scorable_from_values(metric_id: str) -> bool:
-    """Whether a score can be worked out from the metric's raw values (a known rule and direction); a metric
-    published as a score only, or one whose direction is unknown, needs its score given."""
-    info = metric(metric_id)
-    return (info.kind == "finance" and metric_id in FINANCE_BANDS) or (
-        info.kind == "continuous" and info.higher_is_better is not None)
+    """Whether a score can be worked out from the metric's raw values (a rule that reads them); a metric published
+    as a score only, or one the catalogue does not know, needs its score given."""
+    return isinstance(metric(metric_id).rule, (rules.Ranked, rules.Bands))

@@ -10,10 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import catalogue as cat
+from .scoring import score_weights
 
 _UNIT_WORDS = {
     "%": "percentage points",
+    "percent": "percentage points",
     "percentage points": "percentage points",
     "out of 10": "points out of 10",
 }
@@ -58,9 +59,9 @@ def improvement_plan(assessment, quarter: str) -> pd.DataFrame:
     (why no score change can move it: top segment, or the financial override holding it at 3).
     """
     trusts = assessment.trusts[assessment.trusts["quarter"] == quarter]
-    scores = assessment.scores[(assessment.scores["quarter"] == quarter) & assessment.scores["counted"]]
-    scores = scores[~scores["metric_id"].isin(assessment.method.exclude_metrics)
-                    & ~scores["domain"].isin(assessment.method.exclude_domains)]
+    scores = assessment.scores[assessment.scores["quarter"] == quarter]
+    scores = scores.assign(w=score_weights(scores, dict(assessment.method.domain_weights)))
+    scores = scores[scores["w"] > 0]
     columns = ["trust_code", "segment", "target_segment", "target_average", "fall_needed", "metrics_needed", "plan",
                "steps", "blocked"]
     if quarter not in assessment.cuts:
@@ -80,18 +81,16 @@ def improvement_plan(assessment, quarter: str) -> pd.DataFrame:
             row["blocked"] = "held at segment 3 by the financial override until the trust is out of deficit"
         elif trust.trust_code not in by_trust:
             row["blocked"] = "no metric scores loaded"
-        elif assessment.method.domain_weights:
-            row["blocked"] = "not worked out for weighted domains"
         if row["blocked"]:
             rows.append(row)
             continue
         target_segment = trust.unadjusted_segment - 1
         target = target_average(cuts, target_segment)
         own = by_trust[trust.trust_code]
-        n = len(own)
-        # The unrounded average must round to the target: total score must fall below (target + 0.005) * n.
-        needed_total = own["score"].sum() - (target + 0.005 - 1e-6) * n
-        headroom = (own["score"] - 1).sort_values(ascending=False)
+        # The unrounded weighted average must round to the target: the weighted total must fall below
+        # (target + 0.005) times the total weight. A metric's room to help is its weight times its distance from 1.
+        needed_total = (own["w"] * own["score"]).sum() - (target + 0.005 - 1e-6) * own["w"].sum()
+        headroom = (own["w"] * (own["score"] - 1)).sort_values(ascending=False)
         cumulative = headroom.cumsum()
         enough = cumulative[cumulative >= needed_total]
         row.update(target_segment=target_segment, target_average=target,
@@ -103,11 +102,12 @@ def improvement_plan(assessment, quarter: str) -> pd.DataFrame:
         chosen = headroom.loc[: enough.index[0]]
         share = chosen / chosen.sum()
         steps = []
+        framework = assessment.method.framework
         for idx, gain in (share * needed_total).items():
             metric = own.loc[idx]
-            info = cat.metric(metric["metric_id"])
-            score_target = max(1.0, float(metric["score"] - gain))
-            if info.kind != "continuous":  # whole-number scores: aim for the next whole score at or below
+            info = framework.metric(metric["metric_id"])
+            score_target = max(1.0, float(metric["score"] - gain / metric["w"]))
+            if not info.ranked:  # whole-number scores: aim for the next whole score at or below
                 score_target = float(np.floor(score_target + 1e-9))
             peers = peers_by_metric[(metric["metric_id"], trust.trust_type)]
             value_needed = _value_for_score(peers, score_target, info.higher_is_better)

@@ -526,9 +526,7 @@ def _read_template(name: str, raw: pd.DataFrame, quarter: str | None) -> tuple[p
         problems.append(Problem(name, f"{int(neither.sum())} rows have neither a value nor a score.",
                                 "Give each row a raw value, a score from 1 to 4, or both.",
                                 row=int(frame.loc[neither, "row"].iloc[0]), column="value"))
-    scorable = ids.map(lambda m: isinstance(m, str) and (
-        cat.metric(m).kind == "finance" and m in cat.FINANCE_BANDS
-        or cat.metric(m).kind == "continuous" and cat.metric(m).higher_is_better is not None))
+    scorable = ids.map(lambda m: isinstance(m, str) and cat.scorable_from_values(m))
     unscorable = frame["value"].notna() & frame["score"].isna() & ids.notna() & ~scorable.astype(bool)
     for metric, rows in frame.loc[unscorable].groupby("metric")["row"]:
         problems.append(Problem(name, f"{metric} has raw values but no scores, and it cannot be scored from values "

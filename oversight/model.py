@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from . import catalogue as cat
-from .banding import Banding, PooledQuartiles, QuarterCuts, published_cuts, segment
+from . import rules
+from .banding import BY_DOMAIN, Banding, PooledQuartiles, QuarterCuts, published_cuts
 from .io import Dataset
 from .ranking import amr_rank, imr_rank
 from .scoring import average_scores, domain_scores, metric_scores
@@ -30,9 +31,12 @@ class Method:
         published segments) falling back to pooled quartiles of the loaded trusts.
     override : apply the financial override (segment at least 3 for a trust in deficit).
     rescore : recompute scores from raw values among the loaded trusts instead of using published scores.
-    exclude_metrics, exclude_domains : score IDs (OF1xxx) or domain names left out of the average.
+    exclude_metrics, exclude_domains : score IDs (OF1xxx) or domain names left out of the average (weight 0).
     domain_weights : ``((domain, weight), ...)``; when given, the average is the weighted mean of domain means.
     deround : recover unrounded scores from published 2-dp ones where the grid can be identified.
+    domain_banding : the banding rule of domain segments, or None for the file's own (bracketed from its published
+        domain segments) falling back to pooled quartiles of the loaded trusts' domain scores.
+    framework : the NOF version whose catalogue says each metric's rule, weight and comparison group.
     """
 
     banding: Banding | None = None
@@ -42,6 +46,13 @@ class Method:
     exclude_domains: tuple[str, ...] = ()
     domain_weights: tuple[tuple[str, float], ...] = ()
     deround: bool = True
+    domain_banding: Banding | None = None
+    framework: cat.Framework = cat.FRAMEWORK
+
+    def weights(self, scores: pd.DataFrame) -> pd.Series:
+        """Each score's weight under this method: the catalogue's, or 0 for a metric or domain it leaves out."""
+        left_out = scores["metric_id"].isin(self.exclude_metrics) | scores["domain"].isin(self.exclude_domains)
+        return scores["weight"].where(~left_out, 0.0)
 
     def describe(self, banding: Banding | None = None) -> str:
         rule = banding or self.banding
@@ -50,7 +61,7 @@ class Method:
         if self.rescore:
             parts.append("scores recomputed from raw values among the loaded trusts")
         if self.exclude_metrics:
-            parts.append("without " + ", ".join(cat.metric(m).short for m in self.exclude_metrics))
+            parts.append("without " + ", ".join(self.framework.metric(m).short for m in self.exclude_metrics))
         if self.exclude_domains:
             parts.append("without " + ", ".join(self.exclude_domains))
         if self.domain_weights:
@@ -67,8 +78,9 @@ class Assessment:
         (after the override, what the league table ranks on), ``rsp``, ``final_segment`` (5 in the Recovery Support
         Programme), ``rank`` within trust type, and ``source`` ("computed from metric scores" or "league table").
     scores : one row per trust, quarter and metric (:data:`oversight.scoring.SCORE_COLUMNS` plus ``imr_rank``).
-    domains : domain scores per trust and quarter.
+    domains : domain scores per trust and quarter, with ``domain_segment`` and ``domain_segment_source``.
     cuts : the cut points used, ``{quarter: array([c1, c2, c3])}``.
+    domain_cuts : the domain segments' cut points, ``{(quarter, domain): array([c1, c2, c3])}``.
     published : NHS England's own figures from the files (:func:`published_summary`).
     edited : whether what-if edits changed some trust's metrics.
     """
@@ -81,6 +93,7 @@ class Assessment:
     method: Method = field(default_factory=Method)
     published: pd.DataFrame | None = None
     edited: bool = False
+    domain_cuts: dict = field(default_factory=dict)
 
     def quarter(self, quarter: str) -> pd.DataFrame:
         """The league table of one quarter, ordered by trust type and rank."""
@@ -116,27 +129,76 @@ def published_summary(dataset: Dataset) -> pd.DataFrame:
     return combined.reset_index()
 
 
+def _own_else_borrowed(own: QuarterCuts | None, theirs: QuarterCuts | None, wanted) -> tuple[dict, str]:
+    """Cut points bracketed from the data's own published segments, topped up with the reference's for the keys
+    (quarters, or quarters and domains) it has none of; with the words that say so."""
+    pairs = dict(own.by_quarter) if own else {}
+    label = own.label if own else ""
+    borrowed = {k: c for k, c in (theirs.by_quarter if theirs else ()) if k in set(wanted) - set(pairs)}
+    if borrowed:
+        pairs.update(borrowed)
+        quarters = sorted({k if isinstance(k, str) else k[0] for k in borrowed})
+        label = (label + "; " if label else "") + ("cut points bracketed from the segments in NHS England's "
+                                                   "default files for " + ", ".join(quarters))
+    return pairs, label
+
+
 def default_banding(dataset: Dataset, published: pd.DataFrame | None = None,
                     reference: Dataset | None = None) -> Banding:
     """The file's own cut points, bracketed from its published segments, quarter by quarter; for a quarter it has
-    none of, those of ``reference`` (NHS England's files, when scoring an upload); else pooled quartiles.
+    none of, those of ``reference`` (NHS England's files, when scoring an upload); else pooled quartiles of every
+    loaded trust, whatever its type (NHS England's 2025/26 rule when all types are loaded).
 
     ``published`` is :func:`published_summary` of ``dataset`` if already at hand.
     """
     own = published_cuts(published if published is not None else published_summary(dataset))
-    pairs = dict(own.by_quarter) if own else {}
-    label = own.label if own else ""
-    if reference is not None:
-        theirs = published_cuts(published_summary(reference))
-        wanted = set(dataset.quarters) - set(pairs)
-        borrowed = {q: c for q, c in (theirs.by_quarter if theirs else ()) if q in wanted}
-        if borrowed:
-            pairs.update(borrowed)
-            label = (label + "; " if label else "") + ("cut points bracketed from the segments in NHS England's "
-                                                       "default files for " + ", ".join(sorted(borrowed)))
+    theirs = published_cuts(published_summary(reference)) if reference is not None else None
+    pairs, label = _own_else_borrowed(own, theirs, dataset.quarters)
     if not pairs:
         return PooledQuartiles()
     return QuarterCuts(tuple(sorted(pairs.items())), label=label)
+
+
+def _published_domains(dataset: Dataset) -> pd.DataFrame:
+    """NHS England's domain scores (OF40xx) and domain segments (OF41xx), one row per trust, quarter and domain."""
+    m = dataset.metrics
+    rows = m[m["metric_id"].str.match(r"OF4[01]\d{2}$")]
+    kind = np.where(rows["metric_id"].str.startswith("OF40"), "domain_score", "domain_segment")
+    keys = ["quarter", "trust_code", "domain"]
+    wide = rows.assign(kind=kind).drop_duplicates(keys + ["kind"]).pivot(index=keys, columns="kind", values="value")
+    return wide.reindex(columns=["domain_score", "domain_segment"]).reset_index()
+
+
+_DOMAIN_LABEL = "cut points bracketed from NHS England's published domain segments"
+
+
+def default_domain_banding(dataset: Dataset, reference: Dataset | None = None) -> Banding:
+    """Each domain's own cut points, bracketed from the file's published domain scores and segments (OF40xx and
+    OF41xx) quarter by quarter [data: they separate cleanly in every quarter]; the reference's where the data has
+    none; else pooled quartiles of the loaded trusts' domain scores."""
+    def bracketed(data):
+        return published_cuts(_published_domains(data), BY_DOMAIN, "domain_score", "domain_segment", _DOMAIN_LABEL)
+
+    theirs = bracketed(reference) if reference is not None else None
+    wanted = [(q, d) for q in dataset.quarters for d in cat.DOMAINS]
+    pairs, label = _own_else_borrowed(bracketed(dataset), theirs, wanted)
+    if not pairs:
+        return PooledQuartiles(label="quartiles of the loaded trusts' domain scores")
+    return QuarterCuts(tuple(sorted(pairs.items())), label=label,
+                       fallback=PooledQuartiles(label="quartiles of the loaded trusts' domain scores"))
+
+
+def _domain_segments(domains: pd.DataFrame, banding: Banding) -> tuple[pd.DataFrame, dict]:
+    cuts = banding.cuts_for(domains, BY_DOMAIN, "domain_score_2dp")
+    segments = np.zeros(len(domains), dtype=int)
+    sources = np.empty(len(domains), dtype=object)
+    known = dict(banding.by_quarter) if isinstance(banding, QuarterCuts) else {}
+    for key, rows in domains.groupby(list(BY_DOMAIN)).groups.items():
+        at = domains.index.get_indexer(rows)
+        segments[at] = rules.segment(domains.loc[rows, "domain_score_2dp"], cuts[key])
+        sources[at] = banding.label if key in known else (
+            banding.fallback.label if isinstance(banding, QuarterCuts) else banding.description)
+    return domains.assign(domain_segment=segments, domain_segment_source=sources), cuts
 
 
 def assess(dataset: Dataset, method: Method | None = None, reference: Dataset | None = None, *,
@@ -155,12 +217,14 @@ def assess(dataset: Dataset, method: Method | None = None, reference: Dataset | 
     """
     method = method or Method()
     keys = ["quarter", "trust_code"]
-    scores = metric_scores(dataset.metrics, deround=method.deround, rescored=method.rescore)
+    scores = metric_scores(dataset.metrics, deround=method.deround, rescored=method.rescore,
+                           framework=method.framework)
     edited = edits is not None and len(edits) > 0
     if edited:
-        scores = apply_edits(scores, edits)
-    trusts = average_scores(scores, exclude_metrics=method.exclude_metrics,
-                            exclude_domains=method.exclude_domains, domain_weights=dict(method.domain_weights))
+        scores = apply_edits(scores, edits, method.framework)
+    weight = method.weights(scores)
+    scores = scores.assign(weight=weight, counted=weight > 0)
+    trusts = average_scores(scores, domain_weights=dict(method.domain_weights))
     trusts["source"] = "computed from metric scores"
     league = dataset.league
     league_only = league[~league.set_index(keys).index.isin(scores.set_index(keys).index)]
@@ -174,21 +238,21 @@ def assess(dataset: Dataset, method: Method | None = None, reference: Dataset | 
     cuts = banding.cuts_for(trusts)
     trusts["unadjusted_segment"] = 0
     for quarter, rows in trusts.groupby("quarter"):
-        trusts.loc[rows.index, "unadjusted_segment"] = segment(rows["average_score_2dp"], cuts[quarter])
+        trusts.loc[rows.index, "unadjusted_segment"] = rules.segment(rows["average_score_2dp"], cuts[quarter])
     # Deficit and Recovery Support Programme flags are read from the data, never derived.
     flags = published.set_index(keys)[["deficit", "rsp"]].reindex(pd.MultiIndex.from_frame(trusts[keys]))
     flags = flags.fillna(0).astype(bool)
     trusts["deficit"] = flags["deficit"].to_numpy()
-    trusts["segment"] = np.where(trusts["deficit"] & method.override, np.maximum(trusts["unadjusted_segment"], 3),
-                                 trusts["unadjusted_segment"])
+    trusts["segment"] = rules.override(trusts["unadjusted_segment"].to_numpy(), trusts["deficit"], method.override)
     trusts["rsp"] = flags["rsp"].to_numpy()
-    trusts["final_segment"] = np.where(trusts["rsp"], 5, trusts["segment"])
+    trusts["final_segment"] = rules.final_segment(trusts["segment"].to_numpy(), trusts["rsp"])
     trusts["rank"] = amr_rank(trusts)
     trusts = trusts.astype({"unadjusted_segment": int, "segment": int, "final_segment": int, "rank": int,
                             "n_metrics": "Int64"})
     trusts = trusts.sort_values(["quarter", "trust_type", "rank", "trust_code"], kind="stable").reset_index(drop=True)
     if not details:
         return Assessment(trusts, scores, pd.DataFrame(), cuts, banding, method, published, edited)
-    scores = scores.assign(imr_rank=imr_rank(scores))
-    return Assessment(trusts, scores, domain_scores(scores, dataset.metrics), cuts, banding, method, published,
-                      edited)
+    scores = scores.assign(imr_rank=imr_rank(scores, method.framework))
+    domain_banding = method.domain_banding or default_domain_banding(dataset, reference)
+    domains, domain_cuts = _domain_segments(domain_scores(scores), domain_banding)
+    return Assessment(trusts, scores, domains, cuts, banding, method, published, edited, domain_cuts)

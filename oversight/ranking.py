@@ -22,12 +22,13 @@ def amr_rank(trusts: pd.DataFrame) -> pd.Series:
     return min_rank(trusts, ["quarter", "trust_type"], ["segment", "average_score_2dp"])
 
 
-def imr_rank(scores: pd.DataFrame) -> pd.Series:
+def imr_rank(scores: pd.DataFrame, framework=None) -> pd.Series:
     """Individual metric ranking: within quarter, trust type and metric, by score (unrounded where known), then by
     raw value in the metric's better direction; trusts equal on both share the best rank."""
     from . import catalogue as cat
 
-    direction = {m: cat.metric(m).higher_is_better for m in scores["metric_id"].unique()}
+    framework = framework or cat.FRAMEWORK
+    direction = {m: framework.metric(m).higher_is_better for m in scores["metric_id"].unique()}
     sign = scores["metric_id"].map({m: {True: -1.0, False: 1.0}.get(d, 0.0) for m, d in direction.items()})
     # An unknown direction (sign 0) breaks no ties.
     keyed = scores.assign(_raw=(sign.astype(float) * scores["value"].astype(float)).fillna(0.0))

@@ -1,6 +1,8 @@
 """Metric scores, average scores and domain scores (nof-method.md section 1, steps 1 and 2).
 
-Functions take frames and return new ones; none changes its input.
+Every metric's scoring rule, weight and comparison group come from the framework's catalogue
+(:mod:`oversight.catalogue`, rules in :mod:`oversight.rules`); nothing here branches on a metric's ID. Functions take
+frames and return new ones; none changes its input.
 """
 
 from __future__ import annotations
@@ -9,134 +11,129 @@ import numpy as np
 import pandas as pd
 
 from . import catalogue as cat
+from . import rules
+from .rules import round_half_up
 
 SCORE_COLUMNS = [
     "quarter", "region", "trust_type", "trust_subtype", "trust_code", "trust_name", "metric_id", "metric_name",
     "domain", "subdomain", "units", "reporting_date", "value", "peer_median", "peer_lower_quartile",
-    "peer_upper_quartile", "type_rank", "score_published", "score", "score_source", "counted",
+    "peer_upper_quartile", "type_rank", "score_published", "score", "score_source", "weight", "counted",
 ]  # fmt: skip
 
 _TRUST_COLUMNS = ["quarter", "region", "trust_type", "trust_subtype", "trust_code", "trust_name"]
 
+__all__ = ["SCORE_COLUMNS", "average_scores", "domain_scores", "metric_scores", "recover_unrounded", "rescore",
+           "round_half_up", "score_weights"]
+
+
+def _rules(metric_ids, framework: cat.Framework) -> dict:
+    return {m: framework.metric(m) for m in pd.unique(metric_ids)}
+
+
+def comparison_groups(scores: pd.DataFrame, framework: cat.Framework = cat.FRAMEWORK) -> pd.Series:
+    """The comparison group each score row is ranked in (with its quarter and metric), from the catalogue: the
+    trust's own type, or the set of types ranked together ('other' for a trust outside that set)."""
+    labels = pd.Series("", index=scores.index, dtype=object)
+    for metric_id, rows in scores.groupby("metric_id"):
+        group = framework.metric(metric_id).group
+        labels[rows.index] = rows["trust_type"].map({t: group.label(t) for t in rows["trust_type"].unique()})
+    return labels
+
 
 # ----------------------------------------------------------------------------------------------------------------
-# Step 1: continuous scores from raw values
+# Step 1: scores from raw values
 
 
-def continuous_score(values: pd.Series, higher_is_better: bool, floor: float | None = None) -> pd.Series:
-    """``1 + 3 (r - 1) / (N - 1)`` with ``r`` the min-rank of each value (1 = best) among the ``N`` values given.
-
-    Values worse than ``floor`` (the UCR 70 % standard) score 4. A single value scores 1. NaN stays NaN.
-    """
-    ranks = values.rank(method="min", ascending=not higher_is_better)
-    n = values.notna().sum()
-    score = 1 + 3 * (ranks - 1) / (n - 1) if n > 1 else pd.Series(np.where(values.notna(), 1.0, np.nan), values.index)
-    if floor is not None:
-        worse = values < floor if higher_is_better else values > floor
-        score = score.where(~worse, 4.0)
-    return score.astype(float)
-
-
-def finance_band(values: pd.Series, metric_id: str) -> pd.Series:
-    """Discrete finance score 1 to 4 of OF0079 or OF0081 (percent of income) from :data:`FINANCE_BANDS`.
-
-    ``metric_id`` may be the raw ID (OF0079) or the score ID (OF1079).
-    """
-    first, second, third = cat.FINANCE_BANDS[cat.score_id(metric_id)]
-    score = np.select([values >= first, values >= second, values >= third], [1.0, 2.0, 3.0], 4.0)
-    return pd.Series(np.where(values.isna(), np.nan, score), index=values.index)
-
-
-def combined_finance(plan: pd.Series, variance: pd.Series) -> pd.Series:
-    """OF1080 from OF1079 (plan) and OF1081 (variance): ``max(1, variance - 1)`` for a plan scoring 1, else
-    ``min(4, variance + 1)`` [data: all 244 trust-quarters]."""
-    combined = np.where(plan == 1, np.maximum(1, variance - 1), np.minimum(4, variance + 1))
-    return pd.Series(np.where(plan.isna() | variance.isna(), np.nan, combined), index=plan.index)
-
-
-def _score_from_values(scores: pd.DataFrame, rows: pd.Series, source: str) -> pd.DataFrame:
-    """Score the ``rows`` (a boolean mask) from their raw values among themselves: continuous metrics ranked within
-    their comparison group (own trust type, every loaded provider, or the catalogue's list of types), finance
-    metrics by their thresholds. Score-only metrics and metrics of unknown direction keep their score."""
+def _score_from_values(scores: pd.DataFrame, rows: pd.Series, source: str,
+                       framework: cat.Framework = cat.FRAMEWORK) -> pd.DataFrame:
+    """Score the ``rows`` (a boolean mask) from their raw values among themselves, each metric by its rule: ranked
+    metrics within their comparison group, banded ones by their thresholds. Two trusts of the same type whose 2-dp
+    values are equal are ordered by the file's Rank column (NHS England ranked the unrounded values, within type);
+    equal values of different types stay tied. Metrics published as scores only keep their score."""
     out = scores.copy()
-    for metric_id, group in out[rows & out["value"].notna()].groupby("metric_id"):
-        info = cat.metric(metric_id)
-        if info.kind == "finance" and metric_id in cat.FINANCE_BANDS:
-            out.loc[group.index, "score"] = finance_band(group["value"], metric_id)
-        elif info.kind == "continuous" and info.higher_is_better is not None:
-            if isinstance(info.group, tuple):
-                group = group[group["trust_type"].isin(info.group)]
-            keys = [group["quarter"], group["trust_type"]] if info.group == "type" else [group["quarter"]]
-            new = group.groupby(keys, group_keys=False)["value"].apply(
-                lambda v, info=info: continuous_score(v, info.higher_is_better, info.floor))
-            out.loc[new.index, "score"] = new
-        else:
+    chosen = out[rows & out["value"].notna()]
+    groups = comparison_groups(chosen, framework)
+    for metric_id, metric_rows in chosen.groupby("metric_id"):
+        info = framework.metric(metric_id)
+        if not isinstance(info.rule, (rules.Ranked, rules.Bands)):
             continue
-        out.loc[group.index, "score_source"] = source
+        for label, group in metric_rows.groupby([metric_rows["quarter"], groups[metric_rows.index]]):
+            if label[1] == "other":
+                continue
+            out.loc[group.index, "score"] = info.rule.score(group["value"], group["type_rank"], group["trust_type"])
+            out.loc[group.index, "score_source"] = source
     return out
 
 
-def rescore(scores: pd.DataFrame) -> pd.DataFrame:
+def rescore(scores: pd.DataFrame, framework: cat.Framework = cat.FRAMEWORK) -> pd.DataFrame:
     """Recompute every score that can be from raw values among the loaded trusts (a what-if: NHS England's
     comparison groups reach beyond one file), and the combined finance score from its parts."""
-    return _recombine_finance(_score_from_values(scores, scores["value"].notna(), "rescored from raw values"),
-                              refresh=True)
+    return _recombine(_score_from_values(scores, scores["value"].notna(), "rescored from raw values", framework),
+                      framework, refresh=True)
 
 
-def fill_missing_scores(scores: pd.DataFrame) -> pd.DataFrame:
+def fill_missing_scores(scores: pd.DataFrame, framework: cat.Framework = cat.FRAMEWORK) -> pd.DataFrame:
     """Score the rows that have a raw value but no score, leaving every published score as it is.
 
-    Finance values take their thresholds. A continuous value is placed among the peers that have both a value and
-    a published score (the score of its neighbours, interpolated), so the comparison group stays NHS England's;
-    where no peer has a score (a template of values only), the values are ranked among themselves.
+    Banded values take their thresholds. A ranked value is placed among the peers that have both a value and a
+    published score (the score of its neighbours, interpolated), so the comparison group stays NHS England's; where
+    no peer has a score (a template of values only), the values are ranked among themselves.
     """
     from .whatif import peers_for, score_for_value
 
     out = scores.copy()
     missing = out["score"].isna() & out["value"].notna()
     placed = pd.Series(np.nan, index=out.index)
+    known = out[~missing]
     for (quarter, metric_id), rows in out[missing].groupby(["quarter", "metric_id"]):
-        info = cat.metric(metric_id)
-        if info.kind != "continuous" or info.higher_is_better is None:
+        if not framework.metric(metric_id).ranked:
             continue
         for idx, row in rows.iterrows():
-            peers = peers_for(out[~missing], quarter, metric_id, row["trust_code"]).dropna(subset=["value", "score"])
+            peers = peers_for(known, quarter, metric_id, row["trust_code"], framework).dropna(
+                subset=["value", "score"])
             if len(peers) >= 2:
-                placed[idx] = score_for_value(peers["value"], peers["score"], row["value"], metric_id)
+                placed[idx] = score_for_value(peers["value"], peers["score"], row["value"], metric_id, framework)
     has_place = placed.notna()
     out.loc[has_place, "score"] = placed[has_place]
     out.loc[has_place, "score_source"] = "placed among published peers by its raw value"
     rest = missing & ~has_place
     if rest.any():
-        out = _score_from_values(out, rest, "scored from its raw value among the loaded trusts without a score")
+        out = _score_from_values(out, rest, "scored from its raw value among the loaded trusts without a score",
+                                 framework)
     return out
 
 
-def _recombine_finance(scores: pd.DataFrame, refresh: bool = False) -> pd.DataFrame:
-    """Add OF1080 wherever OF1079 and OF1081 are present without it; with ``refresh``, recompute it everywhere."""
+def _recombine(scores: pd.DataFrame, framework: cat.Framework, refresh: bool = False) -> pd.DataFrame:
+    """Add each combined score (OF1080) wherever its parts are present without it; with ``refresh``, recompute it
+    everywhere."""
     keys = ["quarter", "trust_code"]
-    parts = scores[scores["metric_id"].isin([cat.FINANCE_PLAN, cat.FINANCE_VARIANCE])]
-    wide = parts.drop_duplicates(keys + ["metric_id"]).set_index(keys + ["metric_id"])["score"].unstack()
-    if not {cat.FINANCE_PLAN, cat.FINANCE_VARIANCE} <= set(wide.columns):
-        return scores
-    combined = combined_finance(wide[cat.FINANCE_PLAN], wide[cat.FINANCE_VARIANCE]).dropna()
-    existing = scores[scores["metric_id"] == cat.FINANCE_COMBINED]
-    existing_keys = pd.MultiIndex.from_frame(existing[keys])
-    out = scores.copy()
-    source = "combined from OF1079 and OF1081"
-    if refresh:
-        fresh = combined.reindex(existing_keys).to_numpy()
-        known = ~np.isnan(fresh)
-        out.loc[existing.index[known], "score"] = fresh[known]
-        out.loc[existing.index[known], "score_source"] = source
-    missing = combined.index.difference(existing_keys)
-    if len(missing):
-        new = parts.drop_duplicates(keys).set_index(keys).loc[missing].reset_index()
-        new = new.assign(metric_id=cat.FINANCE_COMBINED, metric_name=cat.metric(cat.FINANCE_COMBINED).short,
-                         units="score", value=np.nan, peer_median=np.nan, peer_lower_quartile=np.nan,
-                         peer_upper_quartile=np.nan, type_rank=np.nan, score_published=np.nan,
-                         score=combined.loc[missing].to_numpy(), score_source=source, counted=True)
-        out = pd.concat([out, new[out.columns]], ignore_index=True)
+    out = scores
+    for metric in framework.metrics:
+        if not isinstance(metric.rule, rules.Combined):
+            continue
+        plan_id, variance_id = metric.rule.plan, metric.rule.variance
+        parts = out[out["metric_id"].isin([plan_id, variance_id])]
+        wide = parts.drop_duplicates(keys + ["metric_id"]).set_index(keys + ["metric_id"])["score"].unstack()
+        if not {plan_id, variance_id} <= set(wide.columns):
+            continue
+        combined = metric.rule.combine(wide[plan_id], wide[variance_id]).dropna()
+        existing = out[out["metric_id"] == metric.id]
+        existing_keys = pd.MultiIndex.from_frame(existing[keys])
+        out = out.copy()
+        source = f"combined from {plan_id} and {variance_id}"
+        if refresh:
+            fresh = combined.reindex(existing_keys).to_numpy()
+            known = ~np.isnan(fresh)
+            out.loc[existing.index[known], "score"] = fresh[known]
+            out.loc[existing.index[known], "score_source"] = source
+        missing = combined.index.difference(existing_keys)
+        if len(missing):
+            new = parts.drop_duplicates(keys).set_index(keys).loc[missing].reset_index()
+            new = new.assign(metric_id=metric.id, metric_name=metric.short, units="score", value=np.nan,
+                             peer_median=np.nan, peer_lower_quartile=np.nan, peer_upper_quartile=np.nan,
+                             type_rank=np.nan, score_published=np.nan, score=combined.loc[missing].to_numpy(),
+                             score_source=source, weight=metric.weight, counted=metric.weight > 0)
+            out = pd.concat([out, new[out.columns]], ignore_index=True)
     return out
 
 
@@ -144,72 +141,78 @@ def _recombine_finance(scores: pd.DataFrame, refresh: bool = False) -> pd.DataFr
 # Recovering the unrounded scores behind the published 2-dp ones
 
 _LATTICE = np.round(np.arange(100, 401) / 100, 2)  # every 2-dp score from 1.00 to 4.00
-_MAX_GROUP = 400
+_SIZES = np.arange(2, 400)
 
 
-def _on_grid(values: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-    """``[i, j]``: is ``values[j]`` within 2-dp rounding of the score grid of a group of ``sizes[i]``?"""
-    steps = (sizes[:, None] - 1) / 3
-    k = (values[None, :] - 1) * steps
+def _on_grid(values: np.ndarray, sizes: np.ndarray, lo: float = 1.0, hi: float = 4.0) -> np.ndarray:
+    """``[i, j]``: is ``values[j]`` within 2-dp rounding of the grid ``lo + (hi - lo) k / (sizes[i] - 1)``?"""
+    steps = (sizes[:, None] - 1) / (hi - lo)
+    k = (values[None, :] - lo) * steps
     return np.abs(np.round(k) - k) / steps <= 0.005 + 1e-9
 
 
-_SIZES = np.arange(2, _MAX_GROUP)
-#: Chance that a random 2-dp score lies within rounding of each group size's grid.
-_CHANCE_FIT = _on_grid(_LATTICE, _SIZES).mean(axis=1)
+_CHANCE_FIT: dict[tuple[float, float], np.ndarray] = {}
 
 
-def comparison_group_size(published: np.ndarray, at_least: int) -> int | None:
-    """The size N of the comparison group a set of published 2-dp continuous scores was ranked in, if it can be told.
+def _chance_fit(lo: float, hi: float) -> np.ndarray:
+    """Chance that a random 2-dp score in ``[lo, hi]`` lies within rounding of each group size's grid."""
+    if (lo, hi) not in _CHANCE_FIT:
+        lattice = _LATTICE[(_LATTICE >= lo) & (_LATTICE <= hi)]
+        _CHANCE_FIT[(lo, hi)] = _on_grid(lattice, _SIZES, lo, hi).mean(axis=1)
+    return _CHANCE_FIT[(lo, hi)]
 
-    Every continuous score is ``1 + 3 (r - 1) / (N - 1)`` for a whole rank ``r``, so the unrounded scores lie on a
-    grid of step ``3 / (N - 1)``. The smallest N (at least ``at_least``, the trusts scored in the file) whose grid
-    passes within rounding of every published score is taken, provided a chance fit is unlikely (the probability
-    that the distinct scores all fit a grid that random 2-dp numbers would fit is below one in a million). Groups
-    whose grid is too fine to tell from 2-dp rounding (about 200 or more providers) and scores that are not
-    rank-based give None.
+
+def comparison_group_size(published: np.ndarray, at_least: int, spread: tuple[float, float] = (1.0, 4.0)
+                          ) -> int | None:
+    """The number N of providers a set of published 2-dp ranked scores was spread over, if it can be told.
+
+    Ranked scores are ``lo + (hi - lo) (r - 1) / (N - 1)`` for whole ranks ``r`` (``spread`` = (lo, hi): 1 to 4,
+    or 2 to 4 below a standard, 1 to 3 above a floor), so the unrounded scores lie on a grid of step
+    ``(hi - lo) / (N - 1)``. If the scores given are the whole group (``N = at_least``) and fit its grid, that is N.
+    Otherwise the smallest N above ``at_least`` whose grid passes within rounding of every published score is taken,
+    provided a chance fit is unlikely (the probability that the distinct scores all fit a grid that random 2-dp
+    numbers would fit is below one in a million). Scores that fit no grid, or too few to tell, give None.
     """
+    lo, hi = spread
     values = np.unique(published[~np.isnan(published)])
-    inner = values[(values > 1) & (values < 4)]
-    if len(inner) == 0:
+    inner = values[(values > lo) & (values < hi)]
+    if len(inner) == 0 or at_least < 2:
         return None
-    usable = (at_least <= _SIZES) & (_CHANCE_FIT ** len(inner) < 1e-6)
-    fits = usable & _on_grid(values, _SIZES).all(axis=1)
+    if at_least < _SIZES[-1] and _on_grid(values, np.array([at_least]), lo, hi).all():
+        return int(at_least)
+    usable = (at_least <= _SIZES) & (_chance_fit(lo, hi) ** len(inner) < 1e-6)
+    fits = usable & _on_grid(values, _SIZES, lo, hi).all(axis=1)
     return int(_SIZES[np.argmax(fits)]) if fits.any() else None
 
 
-def comparison_group_labels(scores: pd.DataFrame) -> pd.Series:
-    """Which comparison group each score row was ranked in (with quarter and metric): its own trust type for
-    metrics ranked within type, the catalogue's set of types (or 'other') for those ranked across some types, and
-    one national group otherwise."""
-    labels = pd.Series("all", index=scores.index, dtype=object)
-    for metric_id, rows in scores.groupby("metric_id"):
-        group = cat.metric(metric_id).group
-        if group == "type":
-            labels[rows.index] = rows["trust_type"]
-        elif isinstance(group, tuple):
-            labels[rows.index] = np.where(rows["trust_type"].isin(group), "group", "other")
-    return labels
-
-
-def recover_unrounded(scores: pd.DataFrame) -> pd.DataFrame:
-    """Replace published 2-dp continuous scores by the exact grid value they were rounded from, metric by metric and
-    quarter by quarter, wherever :func:`comparison_group_size` identifies the grid. Elsewhere the score is left as
-    published. This is what lets the average score be reproduced to 2 dp (see docs/method.md)."""
-    published = scores["score_source"] == "published"
-    continuous = scores["metric_id"].map({m: cat.metric(m).kind == "continuous" for m in scores["metric_id"].unique()})
-    candidates = scores[published & continuous.astype(bool)]
-    group = comparison_group_labels(candidates)
-    sizes = candidates.groupby([candidates["quarter"], candidates["metric_id"], group])["score"].transform(
-        lambda s: comparison_group_size(s.to_numpy(float), at_least=len(s)) or 0)
-    known = sizes[sizes > 0]
-    if known.empty:
+def recover_unrounded(scores: pd.DataFrame, framework: cat.Framework = cat.FRAMEWORK) -> pd.DataFrame:
+    """Replace published 2-dp ranked scores by the exact grid value they were rounded from, metric by metric,
+    quarter by quarter and comparison group by group, wherever :func:`comparison_group_size` identifies the grid
+    (the scores fixed by a standard or a floor are exact already). Elsewhere, and for the metrics the framework
+    says NHS England averaged as published in that quarter, the score is left as published. This is what lets the
+    average score be reproduced to 2 dp (see docs/method.md)."""
+    info = _rules(scores["metric_id"], framework)
+    ranked = scores["metric_id"].map({m: i.ranked and not i.open for m, i in info.items()}).astype(bool)
+    kept = pd.Series(False, index=scores.index)
+    for quarter in scores["quarter"].unique():
+        kept |= (scores["quarter"] == quarter) & scores["metric_id"].isin(framework.averaged_as_published(quarter))
+    candidates = scores[(scores["score_source"] == "published") & ranked & ~kept]
+    if candidates.empty:
         return scores
     out = scores.copy()
-    step = (known - 1) / 3
-    out.loc[known.index, "score"] = 1 + np.round((out.loc[known.index, "score"] - 1) * step) / step
-    out.loc[known.index, "score_source"] = "published, unrounded on its group's grid (N = " + \
-        known.astype(int).astype(str) + ")"
+    groups = comparison_groups(candidates, framework)
+    for (_, metric_id, label), rows in candidates.groupby([candidates["quarter"], candidates["metric_id"], groups]):
+        if label == "other":
+            continue
+        rule = info[metric_id].rule
+        spread = rows.index[rule.is_spread(rows["score"])]
+        lo, hi = rule.spread
+        size = comparison_group_size(rows.loc[spread, "score"].to_numpy(float), len(spread), (lo, hi))
+        if not size:
+            continue
+        step = (size - 1) / (hi - lo)
+        out.loc[spread, "score"] = lo + np.round((out.loc[spread, "score"] - lo) * step) / step
+        out.loc[spread, "score_source"] = f"published, unrounded on its group's grid (N = {size})"
     return out
 
 
@@ -217,7 +220,8 @@ def recover_unrounded(scores: pd.DataFrame) -> pd.DataFrame:
 # Long frame of metric scores
 
 
-def metric_scores(metrics: pd.DataFrame, *, deround: bool = True, rescored: bool = False) -> pd.DataFrame:
+def metric_scores(metrics: pd.DataFrame, *, deround: bool = True, rescored: bool = False,
+                  framework: cat.Framework = cat.FRAMEWORK) -> pd.DataFrame:
     """One row per trust x quarter x scored metric, with the raw value, units and peer statistics beside the score.
 
     Parameters
@@ -229,12 +233,14 @@ def metric_scores(metrics: pd.DataFrame, *, deround: bool = True, rescored: bool
         Recover the unrounded scores behind published 2-dp scores where the grid can be identified.
     rescored : bool
         Recompute every score that can be from raw values among the loaded trusts (a what-if).
+    framework : the NOF version whose catalogue gives each metric's rule, weight and comparison group.
 
     Returns
     -------
     DataFrame with columns :data:`SCORE_COLUMNS`. ``score`` is the score the engine uses, ``score_published`` the
-    file's own 2-dp score, ``value`` the raw value (NaN for score-only metrics), ``counted`` whether it enters the
-    average (OF1079 and OF1081 feed the combined finance score instead).
+    file's own 2-dp score, ``value`` the raw value (NaN for score-only metrics), ``weight`` its weight in the
+    average (the catalogue's: a third for each infection score, 0 for the finance inputs to the combined score) and
+    ``counted`` whether that weight is above 0.
     """
     keys = ["quarter", "trust_code", "metric_id"]
     described = ["region", "trust_type", "trust_subtype", "trust_name", "domain", "subdomain", "metric_description",
@@ -247,16 +253,18 @@ def metric_scores(metrics: pd.DataFrame, *, deround: bool = True, rescored: bool
     merged = score_part.merge(raw_part, on=keys, how="outer", suffixes=("_s", ""))
     for col in described:  # the raw row describes the metric; a score-only metric has just its score row
         merged[col] = merged[col].where(merged[col].notna() & (merged[col] != ""), merged[f"{col}_s"])
+    info = _rules(merged["metric_id"], framework)
     # Files without domains or units (our template) take the catalogue's; a metric with no raw value is in scores.
-    ids = merged["metric_id"].unique()
-    domains = merged["metric_id"].map({m: cat.metric(m).domain for m in ids})
-    merged["domain"] = merged["domain"].fillna("").where(merged["domain"].fillna("") != "", domains)
+    merged["domain"] = merged["domain"].fillna("").where(merged["domain"].fillna("") != "",
+                                                         merged["metric_id"].map({m: i.domain for m, i in info.items()}))
     units = merged["units"].fillna("").where(merged["units"].fillna("") != "",
-                                             merged["metric_id"].map({m: cat.metric(m).units for m in ids}))
+                                             merged["metric_id"].map({m: i.units for m, i in info.items()}))
+    units = units.map(lambda u: cat.UNIT_NAMES.get(u, u))
     merged["units"] = np.where(merged["value"].isna() | (units == ""), "score", units)
     described_names = merged.drop_duplicates("metric_id").set_index("metric_id")["metric_description"].fillna("")
     merged["metric_name"] = merged["metric_id"].map(
-        {m: cat.CATALOGUE[m].short if m in cat.CATALOGUE else (d or m) for m, d in described_names.items()})
+        {m: info[m].short if m in framework else (d.strip() or m) for m, d in described_names.items()})
+    weight = merged["metric_id"].map({m: i.weight for m, i in info.items()}).astype(float)
     out = merged[_TRUST_COLUMNS + ["metric_id", "metric_name", "domain", "subdomain", "units", "reporting_date",
                                    "value"]].assign(
         peer_median=merged["median"],
@@ -266,17 +274,18 @@ def metric_scores(metrics: pd.DataFrame, *, deround: bool = True, rescored: bool
         score_published=merged["value_s"],
         score=merged["value_s"],
         score_source=np.where(merged["value_s"].notna(), "published", ""),
-        counted=~merged["metric_id"].isin(cat.NOT_AVERAGED),
+        weight=weight,
+        counted=weight > 0,
     )
     out = out.fillna({c: "" for c in ["region", "trust_subtype", "trust_name", "domain", "subdomain",
                                       "reporting_date"]})
     if deround:
-        out = recover_unrounded(out)
+        out = recover_unrounded(out, framework)
     if rescored:
-        out = rescore(out)
+        out = rescore(out, framework)
     elif out["score"].isna().any():
-        out = fill_missing_scores(out)
-    out = _recombine_finance(out)
+        out = fill_missing_scores(out, framework)
+    out = _recombine(out, framework)
     out = out[out["score"].notna()]
     return out.sort_values(keys, kind="stable").reset_index(drop=True)[SCORE_COLUMNS]
 
@@ -285,64 +294,53 @@ def metric_scores(metrics: pd.DataFrame, *, deround: bool = True, rescored: bool
 # Step 2: average and domain scores
 
 
-def average_scores(scores: pd.DataFrame, *, exclude_metrics=(), exclude_domains=(),
-                   domain_weights=None) -> pd.DataFrame:
-    """Average metric score per trust and quarter (OF5002): the plain mean of every counted score.
+def score_weights(scores: pd.DataFrame, domain_weights=None) -> pd.Series:
+    """Each score's weight in its trust's average: the ``weight`` column (the catalogue's weight, 0 for a metric
+    a method leaves out), times, when ``domain_weights`` (a mapping of domain to weight) is given, the domain's
+    weight shared among the trust's scores in that domain, so the average becomes the weighted mean of domain means
+    (a what-if NHS England does not use). The one place a score's weight is worked out: the average, the bootstrap
+    and the improvement plan all use it."""
+    weight = scores["weight"].astype(float)
+    if not domain_weights:
+        return weight
+    keys = [scores["quarter"], scores["trust_code"], scores["domain"]]
+    share = weight / weight.groupby(keys).transform("sum").where(lambda w: w > 0)
+    return (share * scores["domain"].map(domain_weights).fillna(0.0)).fillna(0.0)
 
-    ``exclude_metrics`` / ``exclude_domains`` drop metrics before averaging (what-ifs). ``domain_weights`` (a
-    mapping of domain to weight) replaces the plain mean by the weighted mean of domain means, a what-if NHS England
-    does not use.
 
-    Returns one row per trust and quarter: trust columns, ``n_metrics``, ``average_score`` (unrounded) and
-    ``average_score_2dp`` (as published).
+def _weighted_mean(scores: pd.DataFrame, weights: pd.Series, keys: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame({"wx": weights * scores["score"], "w": weights, "n": weights > 0})
+    sums = frame.groupby([scores[k] for k in keys], sort=True).sum()
+    return pd.DataFrame({"mean": sums["wx"] / sums["w"].where(sums["w"] > 0), "n": sums["n"].astype(int)})
+
+
+def average_scores(scores: pd.DataFrame, *, domain_weights=None) -> pd.DataFrame:
+    """Average metric score per trust and quarter (OF5002): the weighted mean of its scores (:func:`score_weights`).
+
+    Returns one row per trust and quarter with a weighted score: trust columns, ``n_metrics`` (scores of weight
+    above 0), ``average_score`` (unrounded) and ``average_score_2dp`` (as published).
     """
     keys = ["quarter", "trust_code"]
-    use = scores[scores["counted"] & ~scores["metric_id"].isin(exclude_metrics)
-                 & ~scores["domain"].isin(exclude_domains)]
+    weights = score_weights(scores, domain_weights)
+    use = scores[weights > 0]
     info = use.groupby(keys, sort=True)[["region", "trust_type", "trust_subtype", "trust_name"]].first()
-    info["n_metrics"] = use.groupby(keys, sort=True)["score"].size()
-    if domain_weights:
-        by_domain = use.groupby(keys + ["domain"])["score"].mean().rename("mean").reset_index()
-        by_domain["w"] = by_domain["domain"].map(domain_weights).fillna(0.0)
-        by_domain["wx"] = by_domain["w"] * by_domain["mean"]
-        sums = by_domain.groupby(keys)[["wx", "w"]].sum()
-        info["average_score"] = (sums["wx"] / sums["w"].where(sums["w"] > 0)).reindex(info.index)
-    else:
-        info["average_score"] = use.groupby(keys, sort=True)["score"].mean()
+    means = _weighted_mean(use, weights[use.index], keys)
+    info["n_metrics"] = means["n"]
+    info["average_score"] = means["mean"]
     info = info[info["average_score"].notna()]
     info["average_score_2dp"] = round_half_up(info["average_score"])
     return info.reset_index()
 
 
-def domain_scores(scores: pd.DataFrame, metrics: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Mean of the counted scores inside each domain, per trust and quarter (OF40xx; shown, not used to segment),
-    with its segment.
+def domain_scores(scores: pd.DataFrame) -> pd.DataFrame:
+    """Weighted mean of the scores inside each domain, per trust and quarter (OF40xx; shown, not used to segment).
 
-    ``domain_segment`` is NHS England's published OF41xx segment where ``metrics`` (the file's rows) has it,
-    otherwise the quartile of the domain score among the loaded trusts, per quarter and domain
-    (``domain_segment_source`` says which).
+    Returns ``quarter``, ``trust_code``, ``domain``, ``domain_score`` (unrounded), ``n_metrics`` and
+    ``domain_score_2dp``. Their segments are a banding's business (:func:`oversight.model.assess`).
     """
     keys = ["quarter", "trust_code", "domain"]
-    use = scores[scores["counted"] & (scores["domain"] != "")]
-    out = use.groupby(keys)["score"].agg(domain_score="mean", n_metrics="size").reset_index()
+    use = scores[(scores["weight"] > 0) & (scores["domain"] != "")]
+    means = _weighted_mean(use, use["weight"], keys)
+    out = pd.DataFrame({"domain_score": means["mean"], "n_metrics": means["n"]}).reset_index()
     out["domain_score_2dp"] = round_half_up(out["domain_score"])
-    published = pd.Series(dtype=float, name="published")
-    if metrics is not None:
-        rows = metrics[metrics["metric_id"].str.match(r"OF41\d{2}$")]
-        published = rows.groupby(keys)["value"].first().rename("published")
-    out = out.join(published, on=keys)
-    quartile = out.groupby(["quarter", "domain"])["domain_score_2dp"].transform(
-        lambda s: 1 + np.searchsorted(np.quantile(s, [0.25, 0.5, 0.75]), s, side="left"))
-    out["domain_segment"] = out["published"].fillna(quartile).astype(int)
-    out["domain_segment_source"] = np.where(out["published"].notna(), "published by NHS England",
-                                            "quartile of loaded trusts")
-    return out.drop(columns="published")
-
-
-def round_half_up(values, decimals: int = 2):
-    """Round half up, as spreadsheets and NHS England's published figures do (not banker's rounding).
-
-    A tiny tolerance absorbs binary floating-point error, so 2.675 (stored as 2.67499...) rounds to 2.68.
-    """
-    factor = 10.0**decimals
-    return np.floor(values * factor + 0.5 + 1e-9) / factor
+    return out

@@ -22,9 +22,10 @@ import zlib
 import numpy as np
 import pandas as pd
 
-from .banding import segment
+from . import rules
 from .catalogue import quarter_order
-from .scoring import round_half_up
+from .rules import round_half_up, segment
+from .scoring import score_weights
 
 DEFAULT_REPLICATES = 5000
 DEFAULT_SEED = 2025
@@ -32,23 +33,23 @@ LEVEL = 0.95
 _CHUNK_CELLS = 250_000  # draws (and rank counters) held in memory at once: small arrays stay in cache
 
 
-def _score_matrix(scores: pd.DataFrame, trusts: pd.DataFrame, weights: dict | None):
-    """Per trust: its counted scores in hundredths (padded), their weights and how many there are."""
-    counted = scores[scores["counted"]]
+def _score_matrix(scores: pd.DataFrame, trusts: pd.DataFrame, domain_weights: dict | None):
+    """Per trust: its weighted scores in hundredths (padded), their weights (:func:`score_weights`: the
+    catalogue's, a third for each infection score) and how many there are. A replicate resamples scores, so each
+    drawn score carries its own weight."""
+    weights = score_weights(scores, domain_weights)
+    use = scores[weights > 0]
     order = {code: i for i, code in enumerate(trusts["trust_code"])}
-    counted = counted[counted["trust_code"].isin(order)]
-    pos = counted.groupby("trust_code").cumcount().to_numpy(dtype=np.int64)
-    row = counted["trust_code"].map(order).to_numpy(dtype=np.int64)
+    keep = use["trust_code"].isin(order).to_numpy()
+    use, weights = use[keep], weights[use.index][keep]
+    pos = use.groupby("trust_code").cumcount().to_numpy(dtype=np.int64)
+    row = use["trust_code"].map(order).to_numpy(dtype=np.int64)
     n = np.bincount(row, minlength=len(trusts))
     width = max(int(n.max()) if len(n) else 1, 1)
     values = np.zeros((len(trusts), width), dtype=np.int64)
-    values[row, pos] = np.floor(counted["score"].to_numpy() * 100 + 0.5 + 1e-9).astype(np.int64)
+    values[row, pos] = rules.hundredths(use["score"].to_numpy())
     w = np.zeros((len(trusts), width))
-    if weights:
-        per_domain = counted.groupby(["trust_code", "domain"])["score"].transform("size").to_numpy()
-        w[row, pos] = counted["domain"].map(weights).fillna(0.0).to_numpy() / per_domain
-    else:
-        w[row, pos] = 1.0
+    w[row, pos] = weights.to_numpy()
     return values, w, n
 
 
@@ -89,20 +90,25 @@ def _exact_score_bounds(values, n, level, block: int = 256):
     return lo, hi
 
 
-def _replicate_ranks(values, w, n, fixed, deficit, type_idx, cuts, override, own_segment, replicates, rng):
+def _replicate_ranks(values, w, n, fixed, deficit, type_idx, cuts, override, own_segment, replicates, rng,
+                     draw=None):
     """Bootstrap every trust at once, ``replicates`` times.
 
-    Returns ``(averages, ranks, worse)``: each trust's resampled average (float32) and rank within its type
-    (int32) in every replicate, arrays (replicates, trusts), and how many replicates put it in a worse segment (by
-    score) than ``own_segment``.
+    Returns ``(averages, ranks, worse)``: each trust's resampled average (float64: in float32, 3.225 would round
+    down) and rank within its type (int32) in every replicate, arrays (replicates, trusts), and how many replicates
+    put it in a worse segment (by score) than ``own_segment``.
 
     Each trust's scores sit in a row of ``values`` (hundredths) followed by a zero pad; a draw beyond a trust's own
     ``n`` scores picks the pad, so one flat gather and one sum give every resampled total. Ranks come from counting:
     a replicate's keys (type, segment, 2-dp average) are small integers, so a bincount and a cumulative sum give, for
     every key, how many trusts sort before it (ties share the best rank).
+
+    ``draw(b, trusts, width)`` may replace the random picks (positions into each trust's scores), so a test can
+    give each trust its own scores once and check the replicate's arithmetic against the assessment's.
     """
     trusts, width = values.shape
-    weighted = not np.all(w[np.arange(width)[None, :] < n[:, None]] == 1)
+    valid_w = w[np.arange(width)[None, :] < n[:, None]]
+    weighted = len(valid_w) > 0 and not np.all(valid_w == valid_w[0])
     padded = np.zeros((trusts, width + 1))
     padded[:, :width] = np.where(np.arange(width)[None, :] < n[:, None], values, 0)
     padded_w = np.zeros((trusts, width + 1))
@@ -112,18 +118,20 @@ def _replicate_ranks(values, w, n, fixed, deficit, type_idx, cuts, override, own
     n_last = np.maximum(n - 1, 0).astype(np.int32)[None, :, None]
     valid = np.arange(width)[None, None, :] < n[None, :, None]
     type_offset = np.bincount(type_idx, minlength=type_idx.max() + 1).cumsum() - np.bincount(type_idx)
-    cuts100 = np.round(np.asarray(cuts, float) * 100, 6)
     keys_per_type = 6 * 401  # segments 1 to 5 x averages 1.00 to 4.00 in hundredths
     n_keys = keys_per_type * (int(type_idx.max()) + 1)
     chunk = max(1, min(_CHUNK_CELLS // max(trusts * width, 1), _CHUNK_CELLS // n_keys))
-    averages = np.empty((replicates, trusts), dtype=np.float32)
+    averages = np.empty((replicates, trusts), dtype=np.float64)
     ranks = np.empty((replicates, trusts), dtype=np.int32)
     worse = np.zeros(trusts, dtype=np.int64)
     for start in range(0, replicates, chunk):
         b = min(chunk, replicates - start)
         # Single-precision uniforms are ample for choosing among a dozen scores (bias below one in a million), and
         # twice as fast to draw; the minimum guards the rare product that rounds up to n.
-        picks = (rng.random((b, trusts, width), dtype=np.float32) * n_f32).astype(np.int32)
+        if draw is None:
+            picks = (rng.random((b, trusts, width), dtype=np.float32) * n_f32).astype(np.int32)
+        else:
+            picks = draw(b, trusts, width)
         flat = np.where(valid, np.minimum(picks, n_last), width) + row_start
         if weighted:
             weight = padded_w.ravel()[flat]
@@ -131,11 +139,10 @@ def _replicate_ranks(values, w, n, fixed, deficit, type_idx, cuts, override, own
         else:
             avg100 = padded.ravel()[flat].sum(axis=2) / np.maximum(n, 1)[None, :]
         avg100 = np.where(fixed[None, :], values[:, 0][None, :], avg100)
-        rounded = np.floor(avg100 + 0.5 + 1e-6).astype(np.int64)  # average to 2 dp, in hundredths
-        seg = 1 + np.searchsorted(cuts100, rounded, side="left")
+        rounded = rules.hundredths(avg100 / 100)  # average to 2 dp, in hundredths
+        seg = rules.segment_of_hundredths(rounded, cuts)
         worse += (seg > own_segment[None, :]).sum(axis=0)
-        if override:
-            seg = np.where(deficit[None, :], np.maximum(seg, 3), seg)
+        seg = rules.override(seg, deficit[None, :], override)
         key = type_idx[None, :] * keys_per_type + seg * 401 + np.clip(rounded - 100, 0, 400)
         flat_key = key + (np.arange(b) * n_keys)[:, None]
         counts = np.bincount(flat_key.ravel(), minlength=b * n_keys).reshape(b, n_keys)
@@ -169,10 +176,8 @@ def likely_ranges(assessment, quarters=None, *, replicates: int = DEFAULT_REPLIC
     """
     trusts_all = assessment.trusts
     quarters = [q for q in (quarters or quarter_order(trusts_all["quarter"].unique())) if q in assessment.cuts]
-    weights = dict(assessment.method.domain_weights) or None
-    exclude = assessment.scores["metric_id"].isin(assessment.method.exclude_metrics) | \
-        assessment.scores["domain"].isin(assessment.method.exclude_domains)
-    scores = assessment.scores[~exclude]
+    domain_weights = dict(assessment.method.domain_weights) or None
+    scores = assessment.scores
     out = []
     tail = (1 - level) / 2 * 100
     for quarter in quarters:
@@ -180,9 +185,9 @@ def likely_ranges(assessment, quarters=None, *, replicates: int = DEFAULT_REPLIC
         # One generator per quarter, from the seed and the quarter's label: a quarter's ranges are the same
         # whichever other quarters are computed in the same call.
         rng = np.random.default_rng([seed, zlib.crc32(quarter.encode())])
-        values, w, n = _score_matrix(scores[scores["quarter"] == quarter], trusts, weights)
+        values, w, n = _score_matrix(scores[scores["quarter"] == quarter], trusts, domain_weights)
         fixed = n == 0
-        values[fixed, 0] = np.floor(trusts.loc[fixed, "average_score_2dp"].to_numpy() * 100 + 0.5).astype(np.int64)
+        values[fixed, 0] = rules.hundredths(trusts.loc[fixed, "average_score_2dp"].to_numpy())
         n_eff = np.where(fixed, 1, n)
         w[fixed, 0] = 1.0
         types = {t: i for i, t in enumerate(sorted(trusts["trust_type"].unique()))}
@@ -191,11 +196,15 @@ def likely_ranges(assessment, quarters=None, *, replicates: int = DEFAULT_REPLIC
         own = trusts["unadjusted_segment"].to_numpy()
         averages, ranks, worse = _replicate_ranks(values, w, n_eff, fixed, trusts["deficit"].to_numpy(bool),
                                                   type_idx, cuts, assessment.method.override, own, replicates, rng)
-        exact = score_method == "exact" and not weights
-        if exact:
-            lo, hi = _exact_score_bounds(values, n_eff, level)
-        else:
-            lo, hi = np.percentile(averages, [tail, 100 - tail], axis=0, method=percentile_method)
+        # The exact distribution is a convolution of equally weighted draws; a trust whose scores carry different
+        # weights (acute trusts: the infection thirds) takes its score range from the replicates.
+        valid = np.arange(w.shape[1])[None, :] < n_eff[:, None]
+        equal = np.all(np.where(valid, w == w[:, :1], True), axis=1)
+        exact = (score_method == "exact") & equal
+        lo, hi = np.percentile(averages, [tail, 100 - tail], axis=0, method=percentile_method)
+        if exact.any():
+            lo_x, hi_x = _exact_score_bounds(values[exact], n_eff[exact], level)
+            lo[exact], hi[exact] = lo_x, hi_x
         score_lo, score_hi = round_half_up(lo), round_half_up(hi)
         rank_lo, rank_hi = np.percentile(ranks, [tail, 100 - tail], axis=0, method=percentile_method)
         frame = pd.DataFrame({
@@ -208,8 +217,9 @@ def likely_ranges(assessment, quarters=None, *, replicates: int = DEFAULT_REPLIC
             "segment_lo": np.where(fixed, own, segment(score_lo, cuts)),
             "segment_hi": np.where(fixed, own, segment(score_hi, cuts)),
             "p_worse_segment": np.where(fixed, np.nan, worse / replicates),
-            "range_method": (f"score: {'exact bootstrap distribution' if exact else f'{replicates:,} replicates'}; "
-                             f"rank: {replicates:,} replicates, seed {seed}"),
+            "range_method": np.where(exact, "score: exact bootstrap distribution",
+                                     f"score: {replicates:,} weighted replicates")
+            + f"; rank: {replicates:,} replicates, seed {seed}",
         })
         if fixed.any():
             frame = _published_ranges(frame, fixed, assessment)

@@ -62,7 +62,9 @@ ACUTE = [
     ("OF0088", "C. difficile infection rate", SAFE, "Patient safety", "rate", False, 25, 7),
     ("OF0085", "Implied productivity growth", FIN, "Productivity", "%", True, 1.5, 2.0),
 ] + SHARED
-AMBULANCE = [("OF0017", "Category 2 mean response time", ACC, "Urgent and emergency care", "minutes", False, 32, 6)]
+AMBULANCE = [("OF0017", "Category 2 mean response time", ACC, "Urgent and emergency care", "minutes", False, 32, 6),
+             ("OF0028", "Percentage of ambulance patients conveyed to emergency departments", EFF,
+              "Urgent and emergency care", "%", False, 51, 5)]
 AMBULANCE += SHARED
 NO_AE = {"OF0013", "OF0014", "OF0025"}  # specialist trusts have no A&E
 FINANCE = [("OF0079", "Planned surplus/deficit", (0.0, -1.0, -2.0)),

@@ -1,0 +1,162 @@
+"""Each NOF rule once (oversight/rules.py): table-driven cases, and properties that the pandas and the vectorised
+paths agree."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import oversight as nof
+from oversight import catalogue as cat
+from oversight import rules
+from oversight.ranking import amr_rank
+from oversight.scoring import score_weights
+from oversight.uncertainty import _replicate_ranks, _score_matrix
+
+SETTINGS = settings(max_examples=60, deadline=None, derandomize=True)
+
+
+@pytest.mark.parametrize(
+    "rule, values, expected",
+    [
+        (rules.Ranked(True), [10, 20, 30], [4.0, 2.5, 1.0]),
+        (rules.Ranked(False), [10, 20, 30], [1.0, 2.5, 4.0]),
+        (rules.Ranked(False), [10, 10, 30], [1.0, 1.0, 4.0]),  # ties share the best rank
+        (rules.Ranked(True), [5, 10, 10, 30], [4.0, 2.0, 2.0, 1.0]),
+        (rules.Ranked(True), [42.0], [1.0]),  # a group of one
+        (rules.Ranked(False), [1.0, np.nan, 3.0], [1.0, np.nan, 4.0]),
+        # A standard: meeting it scores 1, the rest are spread from 2 to 4 among themselves (A&E 78 %).
+        (rules.Ranked(True, standard=78.0), [90, 78, 77.9, 60, 50], [1.0, 1.0, 2.0, 3.0, 4.0]),
+        # "under 1 %" is strict: exactly 1.0 misses it (52-week waits).
+        (rules.Ranked(False, standard=1.0, strict=True), [0.5, 1.0, 2.0], [1.0, 2.0, 4.0]),
+        # A floor: failing it scores 4, the rest are spread from 1 to 3 (UCR 70 %).
+        (rules.Ranked(True, floor=70.0), [80, 75, 70, 60], [1.0, 2.0, 3.0, 4.0]),
+        (rules.Bands((0.0, -1.0, -2.0)), [0.0, 2.39, -0.2, -0.99, -1.0, -1.12, -1.96, -2.0, -2.52],
+         [1, 1, 2, 2, 2, 3, 3, 3, 4]),
+        (rules.Bands((0.0, -0.5, -1.0)), [0.0, -0.01, -0.48, -0.5, -0.53, -0.8, -1.0, -1.06, -7.43],
+         [1, 2, 2, 2, 3, 3, 3, 4, 4]),
+    ],
+)
+def test_scoring_rules(rule, values, expected):
+    np.testing.assert_allclose(rule.score(np.asarray(values, float)), expected)
+
+
+def test_ties_in_the_published_value_are_broken_by_the_files_rank_within_type_only():
+    rule = rules.Ranked(False)
+    values = [1.4, 1.4, 1.4, 2.0]
+    rank = [2, 1, 5, 9]
+    same_type = rule.score(values, rank, ["A", "A", "A", "A"])
+    np.testing.assert_allclose(same_type, [2.0, 1.0, 3.0, 4.0])
+    mixed = rule.score(values, rank, ["A", "A", "B", "A"])  # B's rank says nothing about A's order
+    np.testing.assert_allclose(mixed, [2.0, 1.0, 1.0, 4.0])
+
+
+@pytest.mark.parametrize(
+    "plan, variance, combined",
+    [(1, 1, 1), (1, 2, 1), (1, 3, 2), (1, 4, 3), (2, 1, 2), (2, 3, 3), (3, 4, 4), (4, 1, 2),
+     # the acute exceptions to min(4, variance + 1): never past the plan's own score (RCB 3/3, RR8 2/2, RM1 2/3)
+     (3, 3, 3), (2, 2, 2), (4, 4, 4), (4, 3, 4)],
+)
+def test_combined_finance(plan, variance, combined):
+    rule = cat.metric(cat.FINANCE_COMBINED).rule
+    assert rule.combine(pd.Series([float(plan)]), pd.Series([float(variance)])).iloc[0] == combined
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [(2.675, 2.68), (2.665, 2.67), (1.005, 1.01), (2.9049999, 2.90), (2.905, 2.91), (3.0, 3.0), (1.234, 1.23)],
+)
+def test_round_half_up(value, expected):
+    assert rules.round_half_up(value) == expected
+    assert rules.hundredths(value) == round(expected * 100)
+
+
+@pytest.mark.parametrize(
+    "score, cuts, expected",
+    [
+        (1.53, (2.065, 2.3, 2.585), 1),
+        (2.06, (2.06, 2.3, 2.585), 1),  # on the cut point: the better side
+        (2.065, (2.065, 2.3, 2.585), 2),  # an unrounded average is read at 2 dp (2.07) first
+        (2.07, (2.065, 2.3, 2.585), 2),
+        (2.30, (2.065, 2.3, 2.585), 2),  # 2.3 * 100 is 229.99999999999997: still on the cut point
+        (2.31, (2.065, 2.3, 2.585), 3),
+        (3.34, (2.065, 2.3, 2.585), 4),
+    ],
+)
+def test_segment(score, cuts, expected):
+    assert rules.segment([score], cuts)[0] == expected
+
+
+@SETTINGS
+@given(st.lists(st.floats(1, 4, allow_nan=False), min_size=1, max_size=30),
+       st.lists(st.floats(1, 4, allow_nan=False), min_size=3, max_size=3))
+def test_segment_of_hundredths_equals_segment_of_scores(scores, cuts):
+    cuts = sorted(cuts)
+    by_score = rules.segment(scores, cuts)
+    by_hundredths = rules.segment_of_hundredths(rules.hundredths(scores), cuts)
+    np.testing.assert_array_equal(by_score, by_hundredths)
+    # and both are the plain comparison of the 2-dp average with each cut point (better side on a tie)
+    plain = [1 + sum(round(h) > round(c * 100, 6) for c in cuts) for h in rules.hundredths(scores)]
+    np.testing.assert_array_equal(by_score, plain)
+
+
+@SETTINGS
+@given(st.lists(st.floats(-1e6, 1e6, allow_nan=False, width=32), min_size=2, max_size=60), st.booleans(),
+       st.sampled_from(["none", "standard", "floor", "strict"]), st.floats(-1e6, 1e6, width=32))
+def test_a_better_raw_value_never_gets_a_worse_score(values, higher, kind, bound):
+    rule = rules.Ranked(higher, standard=bound if kind in ("standard", "strict") else None,
+                        floor=bound if kind == "floor" else None, strict=kind == "strict")
+    v = np.asarray(values, float)
+    score = rule.score(v)
+    better = (v[:, None] > v[None, :]) if higher else (v[:, None] < v[None, :])
+    assert not (better & (score[:, None] > score[None, :])).any()
+    assert ((score >= 1) & (score <= 4)).all()
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The vectorised bootstrap uses the same rules as the assessment
+
+
+@pytest.mark.parametrize("quarter, files", [("Q1 2025/26", "both"), ("Q4 2025/26", "mhc")])
+@pytest.mark.parametrize("override", [True, False])
+def test_a_replicate_that_draws_each_score_once_is_the_assessment(default_data, mhc_dataset, quarter, files,
+                                                                  override):
+    """Give every trust its own scores once (no resampling): the replicate's 2-dp average, segment after the
+    override and rank within type must be what the pandas assessment computes from the same 2-dp scores, infection
+    thirds and all."""
+    data = default_data if files == "both" else mhc_dataset
+    result = nof.assess(data.only([quarter]), nof.Method(override=override), details=False)
+    scores = result.scores.assign(score=rules.round_half_up(result.scores["score"]))  # the bootstrap's 2-dp grid
+    trusts = result.trusts[result.trusts["source"] != "league table"].reset_index(drop=True)
+    values, w, n = _score_matrix(scores, trusts, None)
+    types = {t: i for i, t in enumerate(sorted(trusts["trust_type"].unique()))}
+    own = trusts["unadjusted_segment"].to_numpy()
+    averages, ranks, _ = _replicate_ranks(
+        values, w, n, np.zeros(len(trusts), bool), trusts["deficit"].to_numpy(bool),
+        trusts["trust_type"].map(types).to_numpy(), result.cuts[quarter], override, own, 1, None,
+        draw=lambda b, t, width: np.broadcast_to(np.arange(width, dtype=np.int32), (b, t, width)))
+    weights = score_weights(scores)
+    plain = (scores["score"] * weights).groupby(scores["trust_code"]).sum() / weights.groupby(
+        scores["trust_code"]).sum()
+    plain = rules.round_half_up(plain.reindex(trusts["trust_code"]).to_numpy())
+    np.testing.assert_allclose(rules.round_half_up(averages[0].astype(float)), plain)
+    table = trusts.assign(average_score_2dp=plain)
+    segments = rules.override(rules.segment(plain, result.cuts[quarter]), table["deficit"], override)
+    table = table.assign(segment=segments)
+    np.testing.assert_array_equal(ranks[0], amr_rank(table).to_numpy())
+
+
+def test_weights_come_from_the_catalogue_and_the_method(default_data):
+    result = nof.assess(default_data.only(["Q1 2025/26"]))
+    s = result.scores
+    assert set(s.loc[s["metric_id"].isin(["OF1020", "OF1048", "OF1088"]), "weight"].round(6)) == {round(1 / 3, 6)}
+    assert set(s.loc[s["metric_id"].isin([cat.FINANCE_PLAN, cat.FINANCE_VARIANCE]), "weight"]) == {0.0}
+    dropped = nof.assess(default_data.only(["Q1 2025/26"]), nof.Method(exclude_domains=("Patient safety",)))
+    safety = dropped.scores["domain"] == "Patient safety"
+    assert (dropped.scores.loc[safety, "weight"] == 0).all() and not dropped.scores.loc[safety, "counted"].any()
+    # Every likely range under that method is computed from the weights that are left.
+    ranges = nof.likely_ranges(dropped, ["Q1 2025/26"], replicates=200)
+    assert ranges["score_lo"].notna().all()
