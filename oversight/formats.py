@@ -28,17 +28,41 @@ def _range(lo, hi, whole: bool = False) -> list[str]:
 NOT_AVAILABLE = "not available"
 
 
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st, 52nd."""
+    n = int(n)
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def value_text(value, units: str, score=None) -> str:
+    """A metric's raw value in its own units, as a person writes it: '7.49 %', '6.85 out of 10', '2.4 days',
+    '3 cases'; a metric with no raw value says its score instead ('score 2.00')."""
+    if value is None or pd.isna(value):
+        return "score not given" if score is None or pd.isna(score) else f"score {float(score):.2f}"
+    v = float(value)
+    number = f"{v:g}" if abs(v) >= 1000 or v == int(v) else f"{v:.2f}".rstrip("0").rstrip(".")
+    if units in ("%", "percent"):
+        return f"{number} %"
+    if units == "count":
+        return f"{number} case{'' if v == 1 else 's'}"
+    if units == "rate":  # infections: cases against the trust's own threshold
+        return f"{number} times its threshold"
+    if units in ("", "score"):
+        return number
+    return f"{number} {units}"
+
+
+def place_text(rank, peers) -> str:
+    """'52nd of 61': a trust's place on one metric among the peers of its type that report it."""
+    return f"{ordinal(rank)} of {int(peers)}"
+
+
 def range_text(lo, hi, decimals: int) -> str:
     """'1.20 to 1.89' or '1 to 11'; 'not available' when a bound is missing."""
     if pd.isna(lo) or pd.isna(hi):
         return NOT_AVAILABLE
     return f"{float(lo):.{decimals}f} to {float(hi):.{decimals}f}"
-
-
-def ranges_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """Add ``score_range`` and ``rank_range`` text columns ('1.20 to 1.89', '1 to 11') from the range bounds."""
-    return frame.assign(score_range=[range_text(a, b, 2) for a, b in zip(frame["score_lo"], frame["score_hi"])],
-                        rank_range=[range_text(a, b, 0) for a, b in zip(frame["rank_lo"], frame["rank_hi"])])
 
 
 def league_layout(table: pd.DataFrame) -> pd.DataFrame:

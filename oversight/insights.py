@@ -6,51 +6,93 @@ import numpy as np
 import pandas as pd
 
 from . import catalogue as cat
+from .formats import place_text, value_text
+from .scoring import score_weights
 
-HIDDEN_SCORE = 3.5
+HIDDEN_SCORE = 3.5  # a score this bad is the worst sixth of its comparison group (1 + 3 x 5/6)
+WORST_SHARE = 0.2  # ... and it must also be among the worst fifth of the trust's own type on that metric
+STRONG_SHARE = 0.25  # the top quarter of a table "looks strong" whatever its segment
+
+HIDDEN_RULE = (
+    "A trust looks strong when it is in segment 1 or 2, or in the top quarter of its table. It has a hidden problem "
+    f"when one of its metrics scores {HIDDEN_SCORE} or worse (the worst sixth of the providers NHS England ranks it "
+    f"among) and is also in the worst fifth of its own trust type, or when one of its domains is in segment 4. It "
+    "holds a fragile position when it has no hidden problem but its likely range of average score reaches a worse "
+    "segment. This rule is ours; NHS England publishes none.")
 
 
-def hidden_problems(assessment, ranges: pd.DataFrame, quarter: str, *,
-                    worst_score: float = HIDDEN_SCORE) -> pd.DataFrame:
-    """Trusts in segment 1 or 2 that still struggle somewhere.
+def weak_metrics(assessment, quarter: str) -> pd.DataFrame:
+    """Every metric, in ``quarter``, that is among the worst of the trust's peers (:data:`HIDDEN_RULE`): one row per
+    trust and metric with ``metric_name``, ``value``, ``units``, ``score``, ``imr_rank``, ``peers`` (trusts of its
+    type with that metric) and ``text`` ('Sickness absence 7.49 %, 52nd of 61')."""
+    s = assessment.scores
+    s = s[(s["quarter"] == quarter) & s["counted"]]
+    peers = s.groupby(["trust_type", "metric_id"])["trust_code"].transform("count")
+    weak = s[(s["score"] >= HIDDEN_SCORE - 1e-9) & (s["imr_rank"] > (1 - WORST_SHARE) * peers)]
+    weak = weak.assign(peers=peers[weak.index])
+    text = [f"{name} {value_text(v, u, sc)}, {place_text(r, n)}" for name, v, u, sc, r, n in
+            zip(weak["metric_name"], weak["value"], weak["units"], weak["score"], weak["imr_rank"], weak["peers"])]
+    return weak.assign(text=text)[["trust_code", "metric_id", "metric_name", "domain", "value", "units", "score",
+                                   "imr_rank", "peers", "text"]]
 
-    Trusts in segment 1 or 2 after the override and the Recovery Support Programme. A trust is listed when any of
-    these holds: a metric scores ``worst_score`` or worse; a domain is in segment 4;
-    its likely range of average score reaches into a worse segment. Returns one row per trust listed with
-    ``trust_code``, ``trust_name``, ``trust_type``, ``segment``, ``average_score_2dp``, ``weak_metrics`` (text),
-    ``weak_domains`` (text), ``range_reaches`` (the worst segment the range reaches, or NA),
-    ``p_worse_segment`` (the share of bootstrap replicates in a worse segment) and ``reasons``; trusts with a weak
-    metric or domain first, then by ``p_worse_segment``.
+
+def hidden_problems(assessment, ranges: pd.DataFrame, quarter: str) -> pd.DataFrame:
+    """Trusts that look strong but struggle somewhere, and those whose strong position is fragile (:data:`HIDDEN_RULE`).
+
+    Returns one row per trust listed: ``trust_code``, ``trust_name``, ``trust_type``, ``rank``, ``final_segment``,
+    ``average_score_2dp``, ``kind`` ("hidden problem" or "fragile position"), ``problem`` (in words and in the
+    metric's own units, with its place among its peers: 'Sickness absence 7.49 %, 52nd of 61; People and workforce
+    in segment 4'), ``n_problems``, ``worst_score``, ``range_reaches`` (the worse segment its likely range reaches,
+    or NA) and ``p_worse_segment``. Hidden problems come first, the most severe first (worst score, then most
+    problems); then fragile positions, likeliest to fall first.
     """
-    trusts = assessment.trusts[(assessment.trusts["quarter"] == quarter) & (assessment.trusts["final_segment"] <= 2)]
-    scores = assessment.scores[(assessment.scores["quarter"] == quarter) & assessment.scores["counted"]]
-    weak = scores[scores["score"] >= worst_score - 1e-9]
-    labels = pd.Series([f"{n} {v:.2f}" for n, v in zip(weak["metric_name"], weak["score"])], index=weak.index,
-                       dtype=object)
-    weak_text = labels.groupby(weak["trust_code"]).agg("; ".join)
+    t = assessment.trusts
+    t = t[t["quarter"] == quarter]
+    size = t.groupby("trust_type")["trust_code"].transform("count")
+    strong = t[(t["final_segment"] <= 2) | (t["rank"] <= STRONG_SHARE * size)]
+    weak = weak_metrics(assessment, quarter)
+    weak = weak[weak["trust_code"].isin(strong["trust_code"])].sort_values(["score", "imr_rank"], ascending=False)
     d = assessment.domains
-    domains = d[(d["quarter"] == quarter) & (d["domain_segment"] == 4)]
-    domain_text = domains.groupby("trust_code")["domain"].agg("; ".join)
+    domains = d[(d["quarter"] == quarter) & (d["domain_segment"] == 4) & d["trust_code"].isin(strong["trust_code"])]
+    words = pd.concat([weak[["trust_code", "text"]],
+                       domains.assign(text=domains["domain"] + " in segment 4")[["trust_code", "text"]]])
+    problem = words.groupby("trust_code", sort=False)["text"].agg("; ".join)
+    count = words.groupby("trust_code")["text"].size()
     quarter_ranges = ranges[ranges["quarter"] == quarter].set_index("trust_code")
-    reach = quarter_ranges["segment_hi"]
-    out = trusts[["trust_code", "trust_name", "trust_type", "segment", "unadjusted_segment", "average_score_2dp"]]
-    out = out.assign(
-        weak_metrics=out["trust_code"].map(weak_text.to_dict()).astype(object).fillna(""),
-        weak_domains=out["trust_code"].map(domain_text.to_dict()).astype(object).fillna(""),
-        range_reaches=out["trust_code"].map(reach),
-        p_worse_segment=out["trust_code"].map(quarter_ranges["p_worse_segment"]),
-    )
-    out["range_reaches"] = out["range_reaches"].where(out["range_reaches"] > out["unadjusted_segment"]).astype("Int64")
-    reasons = [
-        (f"a metric scoring {worst_score:.1f} or worse", out["weak_metrics"] != ""),
-        ("a domain in segment 4", out["weak_domains"] != ""),
-        ("likely range reaches a worse segment", out["range_reaches"].notna()),
-    ]
-    out["reasons"] = [", ".join(text for text, mask in reasons if mask.iloc[i]) for i in range(len(out))]
-    out = out[out["reasons"] != ""].drop(columns="unadjusted_segment")
-    # Problems in the metrics themselves first, then the likeliest to fall a segment.
-    out = out.assign(_firm=(out["weak_metrics"] != "") | (out["weak_domains"] != ""))
-    return out.sort_values(["_firm", "p_worse_segment"], ascending=False).drop(columns="_firm").reset_index(drop=True)
+    out = strong[["trust_code", "trust_name", "trust_type", "rank", "final_segment", "unadjusted_segment",
+                  "average_score_2dp"]].copy()
+    out["problem"] = out["trust_code"].map(problem).astype(object).fillna("")
+    out["n_problems"] = out["trust_code"].map(count).fillna(0).astype(int)
+    out["worst_score"] = out["trust_code"].map(weak.groupby("trust_code")["score"].max())
+    reach = out["trust_code"].map(quarter_ranges.get("segment_hi", pd.Series(dtype=float)))
+    out["range_reaches"] = reach.where(reach > out["unadjusted_segment"]).astype("Int64")
+    out["p_worse_segment"] = out["trust_code"].map(quarter_ranges.get("p_worse_segment", pd.Series(dtype=float)))
+    out["kind"] = np.where(out["n_problems"] > 0, "hidden problem",
+                           np.where(out["range_reaches"].notna(), "fragile position", ""))
+    fragile = out["kind"] == "fragile position"
+    out.loc[fragile, "problem"] = ["likely range of average score reaches segment " + str(r) for r in
+                                   out.loc[fragile, "range_reaches"]]
+    out = out[out["kind"] != ""].drop(columns="unadjusted_segment")
+    out = out.assign(_order=np.where(out["kind"] == "hidden problem", 0, 1))
+    out = out.sort_values(["_order", "worst_score", "n_problems", "p_worse_segment"],
+                          ascending=[True, False, False, False], na_position="last")
+    return out.drop(columns="_order").reset_index(drop=True)
+
+
+def hidden_problems_headline(hidden: pd.DataFrame, assessment, quarter: str, trust_type: str) -> str:
+    """The count in words: 'Of the 30 mental health and community trusts that look strong ..., 18 have a hidden
+    problem ... and 6 more hold a fragile position.'"""
+    t = assessment.trusts
+    t = t[(t["quarter"] == quarter) & (t["trust_type"] == trust_type)]
+    strong = int(((t["final_segment"] <= 2) | (t["rank"] <= STRONG_SHARE * len(t))).sum())
+    mine = hidden[hidden["trust_type"] == trust_type]
+    n_hidden = int((mine["kind"] == "hidden problem").sum())
+    n_fragile = int((mine["kind"] == "fragile position").sum())
+    kind = trust_type.lower() + ("s" if strong != 1 else "")
+    return (f"{n_hidden} of the {strong} {kind} that look strong (segment 1 or 2, or the top quarter of the table) "
+            f"in {quarter} {'has' if n_hidden == 1 else 'have'} a hidden problem: a metric among the worst of "
+            f"their peers, or a domain in segment 4. {n_fragile} more hold{'s' if n_fragile == 1 else ''} a fragile "
+            "position: nothing that bad, but a likely range reaching a worse segment.")
 
 
 def segment_changes(assessment, ranges: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -59,7 +101,8 @@ def segment_changes(assessment, ranges: pd.DataFrame | None = None) -> pd.DataFr
     One row per trust and quarter after its first: ``quarter``, ``previous_quarter``, ``trust_code``,
     ``trust_name``, ``trust_type``, ``segment_before``/``segment_after`` (final segments, 5 for the Recovery Support
     Programme), ``rank_before``/``rank_after``, ``score_before``/``score_after`` (2 dp), ``changed`` (segment),
-    ``reason`` and, when ``ranges`` is given, ``score_outside_range`` and ``rank_outside_range``: whether the new
+    ``drivers`` (the metrics that moved the average most, :func:`change_drivers`), ``reason`` (the Recovery Support
+    Programme, the financial override, or the average score and what drove it) and, when ``ranges`` is given, ``score_outside_range`` and ``rank_outside_range``: whether the new
     average and rank fall outside the previous quarter's likely ranges (a change inside them is within the noise
     of the trust's own uneven scores).
     """
@@ -73,6 +116,7 @@ def segment_changes(assessment, ranges: pd.DataFrame | None = None) -> pd.DataFr
         prev_ranges = ranges.rename(columns={"quarter": "quarter_before"})
         pair = pair.merge(prev_ranges[["quarter_before", "trust_code", "score_lo", "score_hi", "rank_lo", "rank_hi"]],
                           on=["quarter_before", "trust_code"], how="left")
+    drivers = change_drivers(assessment)
     reason = np.select(
         [pair["rsp"] & ~pair["rsp_before"], ~pair["rsp"] & pair["rsp_before"],
          pair["deficit"] & ~pair["deficit_before"] & (pair["segment"] != pair["unadjusted_segment"]),
@@ -96,12 +140,77 @@ def segment_changes(assessment, ranges: pd.DataFrame | None = None) -> pd.DataFr
         "score_after": pair["average_score_2dp"],
     })
     out["changed"] = out["segment_before"] != out["segment_after"]
-    out["reason"] = np.where(out["changed"], reason, "")
+    out["drivers"] = [drivers.get((q, c), "") for q, c in zip(out["quarter"], out["trust_code"])]
+    by_score = reason == "average score changed"
+    out["reason"] = np.where(out["changed"], np.where(
+        by_score, [f"average score {a:.2f} to {b:.2f}" + (f": {d}" if d else "") for a, b, d in
+                   zip(out["score_before"], out["score_after"], out["drivers"])], reason), "")
     if ranges is not None:
         out["score_outside_range"] = ~pair["average_score_2dp"].between(pair["score_lo"], pair["score_hi"]) & \
             pair["score_lo"].notna()
         out["rank_outside_range"] = ~pair["rank"].between(pair["rank_lo"], pair["rank_hi"]) & pair["rank_lo"].notna()
     return out.sort_values(["quarter", "trust_type", "rank_after"]).reset_index(drop=True)
+
+
+def change_drivers(assessment, top: int = 2) -> dict:
+    """What moved each trust's average score since its previous quarter: the metrics whose weighted scores changed
+    the average most in the direction it moved, in words ('Sickness absence 2.10 to 3.40 (+0.12)').
+
+    A metric's part in the average is its weight times its score over the trust's total weight, so the parts of
+    one quarter sum to its average and the changes in the parts sum to the change in the average (a metric new or
+    gone counts from or to nothing). Returns ``{(quarter, trust_code): text}``.
+    """
+    s = assessment.scores
+    w = score_weights(s, dict(assessment.method.domain_weights))
+    s = s.assign(w=w)[w > 0]
+    if s.empty:
+        return {}
+    part = s["w"] * s["score"] / s.groupby(["quarter", "trust_code"])["w"].transform("sum")
+    s = s.assign(part=part)
+    order = {q: i for i, q in enumerate(cat.quarter_order(s["quarter"].unique()))}
+    s = s.assign(_i=s["quarter"].map(order).astype(int))
+    keys = ["trust_code", "metric_id", "_i"]
+    prev = s[keys + ["part", "score"]].assign(_i=s["_i"] + 1)
+    both = s[keys + ["quarter", "metric_name", "part", "score"]].merge(prev, on=keys, how="outer",
+                                                                     suffixes=("", "_before"))
+    later = both["_i"].isin(order.values())
+    both = both[later & both["_i"].gt(0)]
+    quarters = {i: q for q, i in order.items()}
+    both["quarter"] = both["_i"].map(quarters)
+    both["delta"] = both["part"].fillna(0) - both["part_before"].fillna(0)
+    both = both[both.groupby(["quarter", "trust_code"])["part"].transform("count") > 0]  # the trust is scored now
+    total = both.groupby(["quarter", "trust_code"])["delta"].transform("sum")
+    both = both[np.sign(both["delta"]) == np.sign(total)].assign(size=both["delta"].abs())
+    both = both[both["size"] >= 0.005]  # moves below half a hundredth are not drivers
+    names = s.drop_duplicates("metric_id").set_index("metric_id")["metric_name"]
+    out = {}
+    for key, rows in both.sort_values("size", ascending=False).groupby(["quarter", "trust_code"], sort=False):
+        words = []
+        for r in rows.head(top).itertuples():
+            before = "not scored" if pd.isna(r.score_before) else f"{r.score_before:.2f}"
+            after = "not scored" if pd.isna(r.score) else f"{r.score:.2f}"
+            words.append(f"{names.get(r.metric_id, r.metric_id)} {before} to {after} ({r.delta:+.2f})")
+        out[key] = "; ".join(words)
+    return out
+
+
+def changes_headline(changes: pd.DataFrame, quarter: str, trust_type: str) -> str:
+    """The volatility finding in a sentence: how many segment changes into ``quarter`` lie inside the previous
+    quarter's likely range of average score (within the noise of the trusts' own uneven scores)."""
+    rows = changes[(changes["quarter"] == quarter) & (changes["trust_type"] == trust_type) & changes["changed"]]
+    if rows.empty:
+        return f"No {trust_type.lower()} changed segment between the previous quarter and {quarter}."
+    by_score = rows[rows["reason"].str.startswith("average score")]
+    inside = int((~by_score["score_outside_range"].astype(bool)).sum()) if "score_outside_range" in rows else None
+    other = len(rows) - len(by_score)
+    text = (f"{len(rows)} {trust_type.lower()}{'s' if len(rows) != 1 else ''} changed segment into {quarter}"
+            + (f" ({other} by the financial override or the Recovery Support Programme)" if other else "") + ".")
+    if inside is not None and len(by_score):
+        text += (f" Of the {len(by_score)} moved by their average score, {inside} stayed inside the previous "
+                 "quarter's likely range of average score: within the noise of the trust's own uneven scores. "
+                 "NHS England calls a change significant only past a threshold it has not published; this test "
+                 "(outside last quarter's likely range) is ours.")
+    return text
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+import oversight as nof
 import ui
 from oversight import insights
 
@@ -33,20 +34,15 @@ ui.show.source(view, ranges["range_method"].iloc[0] + "; cut points: " + result.
 st.subheader("Hidden problems: good overall, struggling somewhere")
 hidden = view.table(ui.data.hidden_problems(view.key, view.method, view.quarter, result, ranges)
                     .assign(quarter=view.quarter))
-st.markdown(f"Trusts in segment 1 or 2 with a metric scoring {insights.HIDDEN_SCORE} or worse, a domain in "
-            "segment 4, or a likely range reaching into a worse segment.")
-if hidden.empty:
-    st.success("No trust in segment 1 or 2 has a hidden problem by these tests.")
-else:
-    shown_columns = ["trust_name", "segment", "average_score_2dp", "reasons", "weak_metrics", "weak_domains",
-                     "p_worse_segment", "range_reaches", "trust_code"]
-    ui.show.table(hidden[shown_columns], f"hidden problems {view.quarter}", column_config={
-        "trust_code": "Code", "trust_name": "Trust", "segment": "Segment",
-        "average_score_2dp": st.column_config.NumberColumn("Average score", format="%.2f"),
-        "weak_metrics": f"Metrics scoring {insights.HIDDEN_SCORE}+", "weak_domains": "Domains in segment 4",
+st.markdown(nof.hidden_problems_headline(hidden, result, view.quarter, view.trust_type))
+st.caption(insights.HIDDEN_RULE)
+if not hidden.empty:
+    ui.show.table(hidden[["trust_name", "rank", "final_segment", "kind", "problem", "p_worse_segment"]],
+                  f"hidden problems {view.quarter}", column_config={
+        "trust_name": "Trust", "rank": "Rank", "final_segment": "Segment", "kind": "Listed as",
+        "problem": st.column_config.TextColumn("What", width="large"),
         "p_worse_segment": st.column_config.NumberColumn("Chance of a worse segment", format="%.2f",
-                                                         help="Share of bootstrap replicates in a worse segment."),
-        "range_reaches": "Range reaches segment", "reasons": "Why listed"})
+                                                         help="Share of bootstrap replicates in a worse segment.")})
 
 st.subheader("Volatility: segment and rank in every quarter")
 grid = view.peers(ui.data.volatility(view.key, view.method, result, ranges))

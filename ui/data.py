@@ -71,11 +71,7 @@ def improvement(key: str, method: nof.Method, quarter: str, _assessment: nof.Ass
 @st.cache_data(max_entries=64)
 def league(key: str, method: nof.Method, quarter: str, _assessment: nof.Assessment) -> pd.DataFrame:
     """The AMR league table of a quarter (every trust type) with likely ranges and what moving up would take."""
-    table = _assessment.quarter(quarter).merge(ranges(key, method, (quarter,), _assessment), on=["quarter",
-                                                                                                "trust_code"])
-    plan = improvement(key, method, quarter, _assessment)
-    table = nof.formats.ranges_text(table).merge(plan.drop(columns=["segment", "steps"]), on="trust_code", how="left")
-    return table.assign(to_move_up=table["plan"].where(table["plan"] != "", table["blocked"]))
+    return nof.league_table(_assessment, quarter, ranges(key, method, (quarter,), _assessment))
 
 
 @st.cache_data(max_entries=64)

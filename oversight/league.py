@@ -1,0 +1,68 @@
+"""The AMR league table of one quarter, with likely ranges and what moving up takes: one function for the app and
+the command line.
+
+Whose likely ranges: where NHS England published a league table for the quarter (their ``Likely_range_of_...``
+columns), theirs are shown and labelled as theirs, and the engine's own estimate sits beside them; elsewhere the
+engine's estimate is the range, labelled as ours with its method. Under any other method than NHS England's (a
+what-if, an edit) their ranges no longer apply, so only ours are given.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .formats import range_text
+from .improvement import improvement_plan
+
+THEIRS = "NHS England (published league table)"
+OURS = "ours: percentile bootstrap of the trust's metric scores"
+
+
+def _own_method(assessment) -> bool:
+    from .model import Method
+
+    return not assessment.edited and assessment.method == Method(framework=assessment.method.framework)
+
+
+def league_table(assessment, quarter: str, ranges: pd.DataFrame, *, plan: bool = True) -> pd.DataFrame:
+    """Every trust of ``quarter`` (each type ranked within itself) with its likely ranges and, if ``plan``, what
+    moving up a segment would take.
+
+    Parameters
+    ----------
+    assessment : :class:`oversight.Assessment`
+    quarter : the quarter's label.
+    ranges : the engine's likely ranges (:func:`oversight.likely_ranges`) for the quarter.
+
+    Returns
+    -------
+    The assessment columns, then ``score_lo``, ``score_hi``, ``rank_lo``, ``rank_hi`` (NHS England's where
+    published, else ours), ``range_source`` (whose), ``ours_score_lo`` ... ``ours_rank_hi`` and ``range_method``
+    (the engine's estimate and how it was made), ``score_range``/``rank_range`` and ``ours_score_range``/
+    ``ours_rank_range`` as text, ``segment_lo``/``segment_hi``, ``p_worse_segment``, and with ``plan`` the
+    improvement columns (:func:`oversight.improvement_plan`) and ``to_move_up`` (the plan, or why there is none).
+    """
+    keys = ["quarter", "trust_code"]
+    table = assessment.quarter(quarter)
+    ours = ranges[ranges["quarter"] == quarter].drop(columns="quarter").rename(
+        columns={c: f"ours_{c}" for c in ["score_lo", "score_hi", "rank_lo", "rank_hi"]})
+    table = table.merge(ours, on="trust_code", how="left")
+    bounds = ["score_lo", "score_hi", "rank_lo", "rank_hi"]
+    published = assessment.published
+    theirs = pd.DataFrame(index=pd.MultiIndex.from_frame(table[keys]), columns=bounds, dtype=float)
+    if published is not None and _own_method(assessment):
+        theirs = published.set_index(keys)[bounds].reindex(theirs.index)
+    have = theirs.notna().all(axis=1).to_numpy()
+    for b in bounds:
+        table[b] = np.where(have, theirs[b].to_numpy(), table[f"ours_{b}"].to_numpy(float))
+    table["range_source"] = np.where(have, THEIRS, OURS)
+    text = {"score_range": ("score_lo", "score_hi", 2), "rank_range": ("rank_lo", "rank_hi", 0)}
+    for name, (lo, hi, decimals) in text.items():
+        table[name] = [range_text(a, b, decimals) for a, b in zip(table[lo], table[hi])]
+        table[f"ours_{name}"] = [range_text(a, b, decimals) for a, b in zip(table[f"ours_{lo}"], table[f"ours_{hi}"])]
+    if not plan:
+        return table
+    steps = improvement_plan(assessment, quarter)
+    table = table.merge(steps.drop(columns=["segment", "steps"]), on="trust_code", how="left")
+    return table.assign(to_move_up=table["plan"].where(table["plan"] != "", table["blocked"]))
