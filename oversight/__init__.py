@@ -9,6 +9,7 @@ Pure pandas, numpy and statsmodels; it never imports Streamlit. One pipeline ser
     ranges = nof.likely_ranges(result, ["Q4 2025/26"])
 """
 
+from . import capability
 from .banding import FixedCuts, PooledQuartiles, QuarterCuts, bracket_cuts, segment
 from .compare import Agreement, compare_tables
 from .formats import league_layout, neutralise_formulas, to_csv
@@ -31,6 +32,7 @@ __all__ = [
     "QuarterCuts",
     "assess",
     "bracket_cuts",
+    "capability",
     "compare_tables",
     "default_banding",
     "default_dataset",
