@@ -82,10 +82,13 @@ def load_and_templates(trust: str, trust_name: str, quarter: str, names: dict[st
         else:
             st.error(show.plain(report["name"]) + " could not be used, so nothing changed. Each problem below says "
                      "where it is and how to fix it.")
-        if report["problems"]:
-            st.dataframe(nof.neutralise_formulas(nof.problems_frame(report["problems"])), hide_index=True,
-                         column_config={"severity": "Severity", "file": "File", "row": "Row", "column": "Column",
-                                        "problem": "Problem", "fix": "What to do"})
+        shown = report["problems"][:20]
+        lines = [f"- **{'Warning' if p.severity == 'warning' else 'Problem'}, " + show.plain(
+            ", ".join(x for x in (f"row {p.row}" if p.row else "", f"column {p.column}" if p.column else "") if x)
+            or "whole file") + ":** " + show.plain(p.message) + " **Fix:** " + show.plain(p.fix) for p in shown]
+        more = len(report["problems"]) - len(shown)
+        if lines:
+            st.markdown("\n".join(lines) + (f"\n- ... and {more} more." if more > 0 else ""))
 
 
 def _inputs(trust: str, a) -> None:
@@ -145,14 +148,12 @@ def areas(trust: str, evidence) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def explain() -> None:
-    """The scale, the rule and the mapping, in an expander."""
-    with st.expander("The rating scale, the mapping and the rule", expanded=False):
+    """The scale and the mapping, in an expander (the rule is stated above the six areas)."""
+    with st.expander("The rating scale and the mapping to NOF evidence", expanded=False):
         st.dataframe(pd.DataFrame({"Rating": [f"{r.level} {r.label}" for r in cap.SCALE],
                                    "Meaning": [r.meaning for r in cap.SCALE]}), hide_index=True)
         st.markdown(show.plain(cap.SCALE_SOURCE))
-        st.markdown(show.plain(cap.RULE))
-        st.dataframe(pd.DataFrame({"Area (NHS England's wording)": [a.name for a in cap.AREAS],
-                                   "NOF evidence": [a.note for a in cap.AREAS]}), hide_index=True)
+        st.markdown("\n".join(f"- **{show.plain(a.name)}:** {show.plain(a.note)}" for a in cap.AREAS))
         st.markdown(show.plain("The six areas: " + cap.GUIDANCE + "."))
 
 
