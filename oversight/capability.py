@@ -346,10 +346,10 @@ def _level(a: CapabilityArea, domains: list[dict], metrics: pd.DataFrame, defici
             mean = float(counted["score"].mean())
             level = score_level(mean)
             parts.append("; ".join(f"{r.metric_name} scores {r.score:.2f}" + (f" ({r.place})" if r.place else "")
-                                   for r in counted.itertuples()) + f": level {level}")
+                                   for r in counted.itertuples()))
         if a.deficit_flag and deficit:
             level = max(level or 0, 3)
-            parts.append("the trust is flagged in deficit, so at least level 3")
+            parts.append("the trust is flagged in deficit, which makes it level 3 at best")
         if level is None:
             return None, "the trust has no score for " + " or ".join(cat.metric(m).short for m in a.metrics)
         return level, "; ".join(parts)
@@ -359,7 +359,7 @@ def _level(a: CapabilityArea, domains: list[dict], metrics: pd.DataFrame, defici
     text = ", ".join(f"{r['domain']} is in segment {r['domain_segment']} (score {r['domain_score_2dp']:.2f})"
                      for r in domains)
     if len(domains) > 1:
-        text += f": the worse sets level {level}"
+        text += ": the worse of the two counts"
     return level, text
 
 
