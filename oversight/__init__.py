@@ -9,7 +9,7 @@ Pure pandas, numpy and statsmodels; it never imports Streamlit. One pipeline ser
     ranges = nof.likely_ranges(result, ["Q4 2025/26"])
 """
 
-from . import catalogue, rules
+from . import capability, catalogue, rules
 from .banding import FixedCuts, PooledQuartiles, QuarterCuts, bracket_cuts
 from .catalogue import FRAMEWORK, Framework
 from .compare import Agreement, compare_tables
@@ -38,6 +38,7 @@ __all__ = [
     "QuarterCuts",
     "assess",
     "bracket_cuts",
+    "capability",
     "catalogue",
     "changes_headline",
     "compare_tables",

@@ -152,6 +152,31 @@ def _replicate_ranks(values, w, n, fixed, deficit, type_idx, cuts, override, own
     return averages, ranks, worse
 
 
+def mean_range(scores, weights=None, *, level: float = LEVEL, replicates: int = DEFAULT_REPLICATES,
+               seed: int = DEFAULT_SEED) -> tuple[float, float]:
+    """The likely range of one weighted mean of scores (a domain score, say), by the method of
+    :func:`likely_ranges`: the exact bootstrap distribution when every weight is equal, else seeded weighted
+    replicates. Returns ``(lo, hi)`` to 2 dp, NaNs for no scores."""
+    scores = np.asarray(scores, float)
+    weights = np.ones(len(scores)) if weights is None else np.asarray(weights, float)
+    keep = weights > 0
+    scores, weights = scores[keep], weights[keep]
+    if len(scores) == 0:
+        return float("nan"), float("nan")
+    values = rules.hundredths(scores)[None, :]
+    n = np.array([len(scores)])
+    if np.all(weights == weights[0]):
+        lo, hi = _exact_score_bounds(values, n, level)
+    else:
+        one = np.zeros(1, dtype=int)
+        averages, _, _ = _replicate_ranks(values, weights[None, :], n, np.zeros(1, bool), np.zeros(1, bool), one,
+                                          (9.0, 9.0, 9.0), False, one + 1, replicates,
+                                          np.random.default_rng(seed))
+        tail = (1 - level) / 2 * 100
+        lo, hi = np.percentile(averages[:, 0], [tail, 100 - tail])
+    return float(round_half_up(np.atleast_1d(lo)[0])), float(round_half_up(np.atleast_1d(hi)[0]))
+
+
 def likely_ranges(assessment, quarters=None, *, replicates: int = DEFAULT_REPLICATES, seed: int = DEFAULT_SEED,
                   score_method: str = "exact", level: float = LEVEL, percentile_method: str = "linear") -> pd.DataFrame:
     """Likely ranges of average score and rank for every trust in the given quarters (default: all).

@@ -16,6 +16,7 @@ PAGES = [
     ("pages/4_Trust_profile.py", "Trust profile", ":material/local_hospital:"),
     ("pages/5_Upload.py", "Upload a CSV", ":material/upload_file:"),
     ("pages/6_What_if.py", "What-if: change the method", ":material/tune:"),
+    ("pages/7_Board_capability.py", "Board capability", ":material/fact_check:"),
 ]
 UPLOAD = "upload"
 

@@ -1,0 +1,179 @@
+"""Streamlit helpers for the board capability page: the six areas' inputs (kept per trust in session state), the
+evidence beside each, the upload of a saved assessment, and the downloads.
+
+Ratings and notes live in ``st.session_state`` under plain keys ``capability:<trust>:<area>:rating`` and
+``...:note`` (not widget keys, so Streamlit's widget clean-up does not drop them when the user visits another page);
+each widget has its own key, filled from the plain key when the page draws it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import streamlit as st
+
+import oversight as nof
+
+from . import show
+
+cap = nof.capability
+UPLOADER = "capability_upload"
+REPORT = "capability_report"
+
+
+def _key(trust: str, area_key: str, part: str) -> str:
+    return f"capability:{trust}:{area_key}:{part}"
+
+
+def _widget(trust: str, area_key: str, part: str) -> str:
+    return f"capability-input:{trust}:{area_key}:{part}"
+
+
+def board_frame(trust: str, trust_name: str, quarter: str) -> pd.DataFrame:
+    """The board's assessment of ``trust`` as held in this session (:data:`oversight.capability.ASSESSMENT_COLUMNS`)."""
+    frame = cap.blank_assessment(trust, trust_name, quarter)
+    frame["rating"] = pd.array([st.session_state.get(_key(trust, a.key, "rating")) for a in cap.AREAS],
+                               dtype="Int64")
+    frame["evidence_note"] = [st.session_state.get(_key(trust, a.key, "note")) or "" for a in cap.AREAS]
+    return frame
+
+
+def _store(trust: str, frame: pd.DataFrame) -> None:
+    """Put an assessment into session state, widgets included (called from a callback, before widgets draw)."""
+    for a, level, note in zip(cap.AREAS, frame["rating"], frame["evidence_note"]):
+        level = None if pd.isna(level) else int(level)
+        for part, value in (("rating", level), ("note", note)):
+            st.session_state[_key(trust, a.key, part)] = value
+            st.session_state[_widget(trust, a.key, part)] = value
+
+
+def _on_upload(trust: str, quarter: str, names: dict[str, str]) -> None:
+    upload = st.session_state.get(UPLOADER)
+    if upload is None or not hasattr(upload, "getvalue"):  # cleared (or a deleted file): keep what is on screen
+        return
+    try:
+        frame, warnings = cap.read_assessment_csv(upload.name, upload.getvalue(), trust, quarter=quarter,
+                                                  trust_names=names)
+    except nof.InputError as err:
+        st.session_state[REPORT] = {"trust": trust, "name": upload.name, "ok": False, "problems": err.problems}
+        return
+    _store(trust, frame)
+    st.session_state[REPORT] = {"trust": trust, "name": upload.name, "ok": True, "problems": warnings}
+
+
+def load_and_templates(trust: str, trust_name: str, quarter: str, names: dict[str, str]) -> None:
+    """The uploader for a saved assessment, its report, and the template and example downloads."""
+    with st.expander("Carry on from a saved assessment, or start from the template", expanded=False):
+        st.file_uploader("Saved assessment (CSV)", type=["csv"], key=UPLOADER, on_change=_on_upload,
+                         args=(trust, quarter, names), help="A file downloaded from this page, for this trust.")
+        row = st.container(horizontal=True)
+        slug = re.sub(r"[^A-Za-z0-9]+", "-", f"{trust}-{quarter}").strip("-")
+        for label, build, stem in (("Blank template", cap.blank_assessment, "template"),
+                                   ("Filled example", cap.example_assessment, "example")):
+            row.download_button(label, cap.assessment_csv(build(trust, trust_name, quarter)).encode("utf-8"),
+                                f"board-capability-{stem}-{slug}.csv", "text/csv", icon=":material/download:",
+                                on_click="ignore")
+        st.markdown("The example's ratings and notes are made up to show the form; they are no board's view.")
+    report = st.session_state.get(REPORT)
+    if report and report["trust"] == trust:
+        if report["ok"]:
+            st.success("Loaded " + show.plain(report["name"]) + ": the ratings and notes below come from it.")
+        else:
+            st.error(show.plain(report["name"]) + " could not be used, so nothing changed. Each problem below says "
+                     "where it is and how to fix it.")
+        shown = report["problems"][:20]
+        lines = [f"- **{'Warning' if p.severity == 'warning' else 'Problem'}, " + show.plain(
+            ", ".join(x for x in (f"row {p.row}" if p.row else "", f"column {p.column}" if p.column else "") if x)
+            or "whole file") + ":** " + show.plain(p.message) + " **Fix:** " + show.plain(p.fix) for p in shown]
+        more = len(report["problems"]) - len(shown)
+        if lines:
+            st.markdown("\n".join(lines) + (f"\n- ... and {more} more." if more > 0 else ""))
+
+
+def _inputs(trust: str, a) -> None:
+    for part in ("rating", "note"):
+        if _widget(trust, a.key, part) not in st.session_state:
+            stored = st.session_state.get(_key(trust, a.key, part))
+            st.session_state[_widget(trust, a.key, part)] = stored if stored is not None or part == "rating" else ""
+    labels = {r.level: f"{r.level} {r.label}" for r in cap.SCALE}
+    level = st.radio(f"Board rating: {a.name}", list(labels), format_func=labels.get, horizontal=True, index=None,
+                     key=_widget(trust, a.key, "rating"),
+                     help=" ".join(f"{r.level} {r.label}: {r.meaning}" for r in cap.SCALE))
+    note = st.text_area(f"Evidence note: {a.name}", max_chars=cap.MAX_NOTE_CHARS, height=110,
+                        key=_widget(trust, a.key, "note"),
+                        placeholder="What the board relied on: papers, reports, dates.")
+    st.session_state[_key(trust, a.key, "rating")] = level
+    st.session_state[_key(trust, a.key, "note")] = note or ""
+
+
+_BOX = {"better": (st.warning, ":material/flag:"), "worse": (st.warning, ":material/flag:"),
+        "in line": (st.success, ":material/check_circle:"), "not rated": (st.info, ":material/info:"),
+        "no evidence": (st.info, ":material/info:")}
+
+
+def _evidence(evidence, row) -> None:
+    box, icon = _BOX[row.verdict]
+    box(f"**{cap.VERDICTS[row.verdict]}.** " + show.plain(row.sentence), icon=icon)
+    lines = [f"- **{show.plain(d.domain)}**: domain score {d.domain_score_2dp:.2f}, segment {d.domain_segment}; "
+             + show.plain(cap.domain_range_text(d.range_lo, d.range_hi, d.n_metrics))
+             for d in evidence.domains[evidence.domains["area_key"] == row.area_key].itertuples()]
+    worst = evidence.worst(row.area_key)
+    title = "NOF metrics" if cap.area(row.area_key).metrics else "Worst metrics"
+    lines += [f"- {title}: " + show.plain("; ".join(worst["text"]))] if len(worst) else []
+    if lines:
+        st.markdown("\n".join(lines))
+    st.markdown("*Mapping:* " + show.plain(cap.area(row.area_key).note))
+
+
+def areas(trust: str, evidence) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each area: the board's rating and note on the left, the NOF evidence and the verdict on the right.
+
+    Returns the board's assessment and :func:`oversight.capability.compare` of it with ``evidence``.
+    """
+    me = evidence.trust
+    slots = []
+    for a in cap.AREAS:
+        st.subheader(a.name)
+        left, right = st.columns([2, 3], gap="large")
+        with left:
+            _inputs(trust, a)
+        slots.append(right)
+    board = board_frame(trust, me["trust_name"], me["quarter"])
+    review = cap.compare(board, evidence)
+    for slot, row in zip(slots, review.itertuples()):
+        with slot:
+            _evidence(evidence, row)
+    return board, review
+
+
+def explain() -> None:
+    """The scale and the mapping, in an expander (the rule is stated above the six areas)."""
+    with st.expander("The rating scale and the mapping to NOF evidence", expanded=False):
+        st.dataframe(pd.DataFrame({"Rating": [f"{r.level} {r.label}" for r in cap.SCALE],
+                                   "Meaning": [r.meaning for r in cap.SCALE]}), hide_index=True)
+        st.markdown(show.plain(cap.SCALE_SOURCE))
+        st.markdown("\n".join(f"- **{show.plain(a.name)}:** {show.plain(a.note)}" for a in cap.AREAS))
+        st.markdown(show.plain("The six areas: " + cap.GUIDANCE + "."))
+
+
+def summary_and_pack(evidence, board: pd.DataFrame, review: pd.DataFrame, sources: list[str]) -> None:
+    """The six areas in one table, and the CSV and board-pack downloads."""
+    summary = review.assign(verdict=review["verdict"].map(cap.VERDICTS),
+                            level=[("none" if pd.isna(v) else str(v)) for v in review["level"]],
+                            rating_label=review["rating_label"].replace("", "not rated"))[
+        ["area", "rating_label", "level", "verdict", "evidence_note"]]
+    st.dataframe(nof.neutralise_formulas(summary), hide_index=True, column_config={
+        "area": "Area", "rating_label": "Board rating", "level": st.column_config.TextColumn(
+            "NOF evidence level", help="The evidence on the rating's 1-4 steps (1 best)."),
+        "verdict": "Verdict", "evidence_note": "Board evidence note"})
+    me = evidence.trust
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", f"{me['trust_code']}-{me['quarter']}").strip("-")
+    row = st.container(horizontal=True)
+    row.download_button("Save this assessment (CSV)", cap.assessment_csv(board).encode("utf-8"),
+                        f"board-capability-{slug}.csv", "text/csv", icon=":material/download:", on_click="ignore",
+                        key="capability-save")
+    row.download_button("Board pack (HTML: open, then print or save as PDF)",
+                        cap.board_pack_html(evidence, review, sources=sources).encode("utf-8"),
+                        f"board-pack-{slug}.html", "text/html", icon=":material/print:", on_click="ignore",
+                        key="capability-pack")
