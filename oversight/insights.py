@@ -362,3 +362,61 @@ def volatility(assessment, ranges: pd.DataFrame) -> pd.DataFrame:
     last_rank = out[out["quarter"] == latest].set_index("trust_code")["rank"]
     out["sort_rank"] = out["trust_code"].map(last_rank).fillna(10**6)
     return out
+
+
+def domain_table(assessment, quarter: str) -> pd.DataFrame:
+    """Every trust's domain segments in one table: one row per trust of ``quarter`` with its rank, final segment and
+    one column per domain holding its domain segment (NA where the trust has no score in that domain)."""
+    d = assessment.domains
+    d = d[d["quarter"] == quarter]
+    wide = d.pivot(index="trust_code", columns="domain", values="domain_segment")
+    wide = wide.reindex(columns=[x for x in cat.DOMAINS if x in wide.columns]).astype("Int64")
+    t = assessment.trusts
+    t = t[t["quarter"] == quarter][["trust_code", "trust_name", "trust_type", "trust_subtype", "region", "rank",
+                                    "final_segment"]]
+    return t.merge(wide.reset_index(), on="trust_code", how="left").sort_values(["trust_type", "rank"]).reset_index(
+        drop=True)
+
+
+def metric_trend(assessment, metric_id: str, trust_type: str) -> pd.DataFrame:
+    """One metric across quarters for every trust of a type: ``quarter``, ``trust_code``, ``trust_name``,
+    ``value``, ``units``, ``score``, ``imr_rank`` and the type's median raw value that quarter (``peer_median``,
+    NHS England's where published)."""
+    s = assessment.scores
+    rows = s[(s["metric_id"] == metric_id) & (s["trust_type"] == trust_type)]
+    median = rows.groupby("quarter")["value"].transform("median")
+    out = rows.assign(peer_median=rows["peer_median"].fillna(median))
+    order = {q: i for i, q in enumerate(cat.quarter_order(out["quarter"].unique()))}
+    out = out.assign(_o=out["quarter"].map(order)).sort_values(["_o", "imr_rank"]).drop(columns="_o")
+    return out[["quarter", "trust_code", "trust_name", "value", "units", "score", "imr_rank", "peer_median"]
+               ].reset_index(drop=True)
+
+
+def compare_trusts(assessment, ranges: pd.DataFrame, quarter: str, trust_codes) -> pd.DataFrame:
+    """Two to five trusts side by side: one row per metric (and the summary rows first), one column per trust,
+    each cell the value in its own units with its place among peers ('7.49 %, 52nd of 61')."""
+    codes = list(dict.fromkeys(trust_codes))
+    t = assessment.trusts
+    t = t[(t["quarter"] == quarter) & t["trust_code"].isin(codes)].set_index("trust_code").reindex(codes)
+    r = ranges[ranges["quarter"] == quarter].set_index("trust_code").reindex(codes)
+    size = assessment.trusts[assessment.trusts["quarter"] == quarter].groupby("trust_type")["trust_code"].count()
+    head = {
+        "Rank": [f"{int(k)} of {size.get(ty, 0)}" if pd.notna(k) else "" for k, ty in zip(t["rank"], t["trust_type"])],
+        "Segment": [f"{int(x)}" if pd.notna(x) else "" for x in t["final_segment"]],
+        "Average score": [f"{x:.2f}" if pd.notna(x) else "" for x in t["average_score_2dp"]],
+        "Likely range of rank (ours)": [f"{int(a)} to {int(b)}" if pd.notna(a) else "" for a, b in
+                                        zip(r["rank_lo"], r["rank_hi"])],
+    }
+    rows = [{"Metric": k, "Domain": "", **dict(zip(codes, v))} for k, v in head.items()]
+    s = assessment.scores
+    s = s[(s["quarter"] == quarter) & s["counted"]]
+    peers = s.groupby(["trust_type", "metric_id"])["trust_code"].transform("count")
+    s = s.assign(peers=peers)[s["trust_code"].isin(codes)]
+    s = s.assign(text=[f"{value_text(v, u, sc)}, {place_text(rk, n)}" for v, u, sc, rk, n in
+                       zip(s["value"], s["units"], s["score"], s["imr_rank"], s["peers"])])
+    grid = s.pivot_table(index=["domain", "metric_name"], columns="trust_code", values="text", aggfunc="first")
+    grid = grid.reindex(columns=codes)
+    for (domain, name), cells in grid.iterrows():
+        rows.append({"Metric": name, "Domain": domain, **{c: cells[c] if pd.notna(cells[c]) else "" for c in codes}})
+    names = dict(zip(codes, t["trust_name"].fillna("")))
+    return pd.DataFrame(rows).rename(columns=names)
