@@ -90,6 +90,20 @@ def _exact_score_bounds(values, n, level, block: int = 256):
     return lo, hi
 
 
+def _integer_weights(w: np.ndarray, valid: np.ndarray) -> np.ndarray | None:
+    """Whole numbers proportional to the weights (the infection thirds: 1 against 3 for the rest), or None when no
+    multiplier up to 12 makes them whole (a what-if's domain weights): the replicates then add floats instead."""
+    ws = w[valid]
+    if len(ws) == 0:
+        return np.zeros(w.shape, dtype=np.int64)
+    base = ws.min()
+    for m in range(1, 13):
+        scaled = w / base * m
+        if np.allclose(scaled[valid], np.round(scaled[valid]), atol=1e-9):
+            return np.where(valid, np.round(scaled), 0).astype(np.int64)
+    return None
+
+
 def _replicate_ranks(values, w, n, fixed, deficit, type_idx, cuts, override, own_segment, replicates, rng,
                      draw=None):
     """Bootstrap every trust at once, ``replicates`` times.
@@ -98,57 +112,79 @@ def _replicate_ranks(values, w, n, fixed, deficit, type_idx, cuts, override, own
     down) and rank within its type (int32) in every replicate, arrays (replicates, trusts), and how many replicates
     put it in a worse segment (by score) than ``own_segment``.
 
-    Each trust's scores sit in a row of ``values`` (hundredths) followed by a zero pad; a draw beyond a trust's own
-    ``n`` scores picks the pad, so one flat gather and one sum give every resampled total. Ranks come from counting:
-    a replicate's keys (type, segment, 2-dp average) are small integers, so a bincount and a cumulative sum give, for
-    every key, how many trusts sort before it (ties share the best rank).
+    Each trust's scores sit in a row of a table followed by a zero pad; a draw beyond a trust's own ``n`` scores
+    picks the pad, so one flat gather and one sum give every resampled total. With whole-number weights each cell
+    packs the weight and the weighted score into one integer (``weight << shift | weight x score``), so the one sum
+    gives both the weighted total and the total weight. Ranks come from sorting each replicate's keys (type,
+    segment, 2-dp average as one small integer): a trust's rank is one more than the number of keys before the
+    first equal to its own (ties share the best rank).
 
     ``draw(b, trusts, width)`` may replace the random picks (positions into each trust's scores), so a test can
     give each trust its own scores once and check the replicate's arithmetic against the assessment's.
     """
     trusts, width = values.shape
-    valid_w = w[np.arange(width)[None, :] < n[:, None]]
-    weighted = len(valid_w) > 0 and not np.all(valid_w == valid_w[0])
-    padded = np.zeros((trusts, width + 1))
-    padded[:, :width] = np.where(np.arange(width)[None, :] < n[:, None], values, 0)
-    padded_w = np.zeros((trusts, width + 1))
-    padded_w[:, :width] = w
-    row_start = (np.arange(trusts, dtype=np.int32) * (width + 1))[None, :, None]
-    n_f32 = n.astype(np.float32)[None, :, None]
-    n_last = np.maximum(n - 1, 0).astype(np.int32)[None, :, None]
-    valid = np.arange(width)[None, None, :] < n[None, :, None]
-    type_offset = np.bincount(type_idx, minlength=type_idx.max() + 1).cumsum() - np.bincount(type_idx)
+    valid = np.arange(width)[None, :] < n[:, None]
+    whole = _integer_weights(w, valid)
+    if whole is not None:
+        top = int(whole.max(initial=1))
+        shift = int(top * 400 * width).bit_length()
+        dtype = np.int32 if shift + int(top * width).bit_length() <= 31 else np.int64
+        table = np.zeros((trusts, width + 1), dtype=dtype)
+        table[:, :width] = np.where(valid, (whole << shift) + whole * values, 0)
+    else:
+        shift = None
+        table = np.zeros((trusts, width + 1))
+        table[:, :width] = np.where(valid, values * w, 0)
+        weight_table = np.zeros((trusts, width + 1))
+        weight_table[:, :width] = np.where(valid, w, 0)
+    # Position j of trust t draws floor(u * n_t) (u < 1 in float32, and round-to-nearest keeps u * n_t below n_t),
+    # or, beyond its n_t scores, scale 0 and an offset onto the pad.
+    scale = np.where(valid, n[:, None], 0).astype(np.float32)[None]
+    row_start = (np.arange(trusts) * (width + 1))[:, None]
+    offset = (row_start + np.where(valid, 0, width)).astype(np.int32)[None]
+    types = int(type_idx.max()) + 1
     keys_per_type = 6 * 401  # segments 1 to 5 x averages 1.00 to 4.00 in hundredths
-    n_keys = keys_per_type * (int(type_idx.max()) + 1)
-    chunk = max(1, min(_CHUNK_CELLS // max(trusts * width, 1), _CHUNK_CELLS // n_keys))
+    key_dtype = np.int16 if keys_per_type * types < 2**15 else np.int32  # small keys sort fastest
+    type_start = np.bincount(type_idx, minlength=types).cumsum() - np.bincount(type_idx, minlength=types)
+    base_key = (type_idx * keys_per_type - 100)[None, :]
+    rank_shift = (type_start[type_idx] - 1)[None, :]
+    position = np.arange(trusts, dtype=np.int32)[None, :]
+    chunk = max(1, _CHUNK_CELLS // max(trusts * width, 1))
     averages = np.empty((replicates, trusts), dtype=np.float64)
     ranks = np.empty((replicates, trusts), dtype=np.int32)
     worse = np.zeros(trusts, dtype=np.int64)
+    cells = table.ravel()
     for start in range(0, replicates, chunk):
         b = min(chunk, replicates - start)
-        # Single-precision uniforms are ample for choosing among a dozen scores (bias below one in a million), and
-        # twice as fast to draw; the minimum guards the rare product that rounds up to n.
         if draw is None:
-            picks = (rng.random((b, trusts, width), dtype=np.float32) * n_f32).astype(np.int32)
+            # Single-precision uniforms are ample for choosing among a dozen scores (bias below one in a million),
+            # and twice as fast to draw.
+            u = rng.random((b, trusts, width), dtype=np.float32)
+            u *= scale
+            flat = u.astype(np.int32)
+            flat += offset
         else:
-            picks = draw(b, trusts, width)
-        flat = np.where(valid, np.minimum(picks, n_last), width) + row_start
-        if weighted:
-            weight = padded_w.ravel()[flat]
-            avg100 = (padded.ravel()[flat] * weight).sum(axis=2) / np.maximum(weight.sum(axis=2), 1e-12)
+            flat = np.where(valid[None], draw(b, trusts, width), width) + row_start[None].astype(np.int32)
+        if shift is not None:
+            total = cells[flat].sum(axis=2, dtype=np.int64)
+            avg100 = (total & ((1 << shift) - 1)) / np.maximum(total >> shift, 1)
         else:
-            avg100 = padded.ravel()[flat].sum(axis=2) / np.maximum(n, 1)[None, :]
+            avg100 = cells[flat].sum(axis=2) / np.maximum(weight_table.ravel()[flat].sum(axis=2), 1e-12)
         avg100 = np.where(fixed[None, :], values[:, 0][None, :], avg100)
         rounded = rules.hundredths(avg100 / 100)  # average to 2 dp, in hundredths
         seg = rules.segment_of_hundredths(rounded, cuts)
         worse += (seg > own_segment[None, :]).sum(axis=0)
         seg = rules.override(seg, deficit[None, :], override)
-        key = type_idx[None, :] * keys_per_type + seg * 401 + np.clip(rounded - 100, 0, 400)
-        flat_key = key + (np.arange(b) * n_keys)[:, None]
-        counts = np.bincount(flat_key.ravel(), minlength=b * n_keys).reshape(b, n_keys)
-        before = np.cumsum(counts, axis=1) - counts  # trusts with a smaller key in the same replicate
+        key = (base_key + seg * 401 + np.clip(rounded, 100, 500)).astype(key_dtype)
+        order = np.argsort(key, axis=1, kind="stable")
+        ordered = np.take_along_axis(key, order, axis=1)
+        new = np.ones(ordered.shape, dtype=bool)
+        new[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+        first = np.maximum.accumulate(np.where(new, position, 0), axis=1)  # where each run of equal keys starts
+        rank = np.empty_like(first)
+        np.put_along_axis(rank, order, first, axis=1)
         averages[start : start + b] = avg100 / 100
-        ranks[start : start + b] = np.take_along_axis(before, key, axis=1) - type_offset[type_idx][None, :] + 1
+        ranks[start : start + b] = rank - rank_shift
     return averages, ranks, worse
 
 
