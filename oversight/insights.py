@@ -420,3 +420,30 @@ def compare_trusts(assessment, ranges: pd.DataFrame, quarter: str, trust_codes) 
         rows.append({"Metric": name, "Domain": domain, **{c: cells[c] if pd.notna(cells[c]) else "" for c in codes}})
     names = dict(zip(codes, t["trust_name"].fillna("")))
     return pd.DataFrame(rows).rename(columns=names)
+
+
+SOURCES = {
+    "doc": "NHS England, NHS Oversight Framework 2025/26 methodology manual and technical metric specification",
+    "data": "checked against NHS England's own published files (docs/method.md)",
+}
+
+
+def metric_catalogue(assessment) -> pd.DataFrame:
+    """Each loaded metric as the framework's catalogue describes it: ``metric_id``, ``metric_name``, ``domain``,
+    ``definition``, ``units``, ``rule`` (in words), ``compared_with`` (its comparison group, in words), ``weight`` in
+    the average, ``rule_known`` (False where rescoring it is an approximation), ``reporting_period`` (as the loaded
+    files give it; several where trusts' periods differ) and ``source``."""
+    framework = assessment.method.framework
+    s = assessment.scores
+    periods = s[s["reporting_date"] != ""].groupby("metric_id")["reporting_date"].agg(
+        lambda d: "; ".join(sorted(set(d))[:4]) + (" ..." if d.nunique() > 4 else ""))
+    rows = []
+    for metric_id in sorted(s["metric_id"].unique()):
+        m = framework.metric(metric_id)
+        rows.append({
+            "metric_id": metric_id, "metric_name": m.short, "domain": m.domain, "definition": m.definition,
+            "units": m.units, "rule": m.rule.describe(), "compared_with": cat.comparison_group_text(metric_id),
+            "weight": m.weight, "rule_known": not m.open, "reporting_period": periods.get(metric_id, ""),
+            "source": SOURCES["doc"] + "; " + SOURCES["data"] if metric_id in framework else
+            "not in the catalogue: taken as the file gives it"})
+    return pd.DataFrame(rows)
