@@ -1,0 +1,359 @@
+"""Files to a :class:`Dataset`: read each file, then combine them into one national load.
+
+**A trust's identity is consistent within a load.** One trust code has one trust type across every file and
+quarter loaded (a second type would move the trust into another peer group's table), and one name within each
+quarter. Names are compared once invisible characters, spacing and letter case are set aside; names that differ
+only in case are read as the first spelling, with a warning. A trust may be renamed between quarters (NHS
+England's files carry each quarter's name), so a different name in another quarter is accepted and reported.
+Anything else is refused, naming the files and rows that disagree.
+
+**Limits per load** (:mod:`oversight._limits`): at most ``MAX_QUARTERS`` quarters and ``MAX_TRUSTS`` trusts,
+counted over every file together; each file at most ``MAX_FILE_BYTES`` bytes, checked before it is read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from . import _limits, _text
+from . import catalogue as cat
+from ._cells import normalise_text, row_list
+from ._fileformats import DATA, FORMATS, LEAGUE, FileFormat, detect, file_column_names, not_nof
+from .problems import InputError, Problem
+
+METRIC_FRAME_COLUMNS = list(DATA.frame_columns)
+LEAGUE_FRAME_COLUMNS = list(LEAGUE.frame_columns)
+_LABELS = {f.kind: f.label for f in FORMATS}
+
+
+@dataclass(frozen=True)
+class FileSummary:
+    """What one file held."""
+
+    name: str
+    kind: str  # "data", "league" or "template"
+    rows: int
+    quarters: tuple[str, ...]
+    trust_types: tuple[str, ...]
+    trusts: int
+
+    def describe(self) -> str:
+        return (
+            f"{self.name}: {_LABELS[self.kind]}, {self.rows:,} rows, {self.trusts} trusts, "
+            f"{', '.join(self.quarters)}; {', '.join(self.trust_types)}"
+        )
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Everything read from one or more files.
+
+    ``metrics`` has one row per trust x metric x quarter (columns ``METRIC_FRAME_COLUMNS``); ``league`` has one row
+    per trust x quarter from league-table files (``LEAGUE_FRAME_COLUMNS``). Either may be empty.
+    """
+
+    metrics: pd.DataFrame
+    league: pd.DataFrame
+    files: tuple[FileSummary, ...] = ()
+    warnings: tuple[Problem, ...] = field(default=())
+
+    @property
+    def quarters(self) -> list[str]:
+        return cat.quarter_order([*self.metrics["quarter"].unique(), *self.league["quarter"].unique()])
+
+    @property
+    def trust_types(self) -> list[str]:
+        present = {*self.metrics["trust_type"].unique(), *self.league["trust_type"].unique()}
+        return [t for t in cat.TRUST_TYPES if t in present]
+
+    def only(self, quarters) -> Dataset:
+        """The same data cut to some quarters (the command line scores only the quarter it prints)."""
+        quarters = set(quarters)
+        return dataclasses.replace(self, metrics=self.metrics[self.metrics["quarter"].isin(quarters)],
+                                   league=self.league[self.league["quarter"].isin(quarters)])
+
+
+def summarise(name: str, kind: str, frame: pd.DataFrame) -> FileSummary:
+    """What a file read by :func:`read_file` holds."""
+    return FileSummary(name, kind, len(frame), tuple(cat.quarter_order(frame["quarter"].unique())),
+                       tuple(t for t in cat.TRUST_TYPES if t in set(frame["trust_type"].unique())),
+                       frame["trust_code"].nunique())
+
+
+_NUMERIC = {"value", "median", "lower_quartile", "upper_quartile", "rank", "average_score", "score_lo", "score_hi",
+            "segment", "rank_lo", "rank_hi"}
+
+
+def empty_frame(columns) -> pd.DataFrame:
+    """An empty frame with the given columns typed as the readers type them (for a dataset without a kind)."""
+    dtypes = {c: float for c in _NUMERIC} | {"row": "int64", "deficit": bool}
+    return pd.DataFrame({c: pd.Series(dtype=dtypes.get(c, "str")) for c in columns})
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# One file
+
+
+def _numeric_names(names) -> set[str] | None:
+    fmt = detect(names)
+    return None if fmt is None else fmt.numeric_names(names)
+
+
+def _parse(name: str, table: _text.RawTable, quarter: str | None) -> tuple[FileFormat, pd.DataFrame, list[Problem]]:
+    fmt = detect(table.names)
+    if fmt is None:
+        raise InputError([not_nof(name, table.names)])
+    numeric = fmt.numeric_names(table.names)
+    table = _text.finish(name, table, {i for i, n in enumerate(table.names) if n in numeric})
+    if len(table.frame) == 0:
+        raise InputError([Problem(name, "the file has a header row but no data rows.",
+                                  "Choose the file that holds the data.")])
+    try:
+        frame, problems = fmt.read(name, table, fmt, quarter)
+    except InputError as err:
+        raise InputError(table.warnings + err.problems) from None
+    problems = table.warnings + file_column_names(problems, table.names, fmt)
+    if not any(p.severity == "error" for p in problems):
+        frames, more = _identity([frame])
+        frame, problems = frames[0], problems + more + _limit_problems(name, [frame])
+    if any(p.severity == "error" for p in problems):
+        raise InputError(problems)
+    return fmt, frame, problems
+
+
+def _read(name: str, data: bytes, quarter: str | None) -> tuple[FileFormat, pd.DataFrame, list[Problem]]:
+    """The fast reader when the file reads cleanly through it; otherwise (any problem at all) the careful one."""
+    fast = _text.fast_table(name, data, _numeric_names)
+    if fast is not None:
+        try:
+            fmt, frame, problems = _parse(name, fast, quarter)
+        except InputError:
+            problems = None
+        if problems == []:
+            return fmt, frame, problems
+    table = _text.careful_table(name, data, recognised=lambda names: detect(names) is not None)
+    return _parse(name, table, quarter)
+
+
+def read_file(name: str, data: bytes, quarter: str | None = None, *, validate: bool = True
+              ) -> tuple[str, pd.DataFrame, list[Problem]]:
+    """Read one file's bytes.
+
+    Parameters
+    ----------
+    name : str
+        The file's name, as problems name it.
+    data : bytes
+        Its content: an NHS England data or league-table CSV, or our template.
+    quarter : str, optional
+        Labels a file that has no Quarter column (otherwise it is read from Reporting_date).
+    validate : bool
+        Also check the result against the pandera schema (:mod:`oversight.schemas`). The reader's own checks
+        already refuse everything the schema would (the fuzz tests hold it to that), so the command line skips the
+        schema to stay quick; the app and ``python -m oversight validate`` keep it.
+
+    Returns
+    -------
+    (kind, frame, warnings) : tuple
+        ``"data"``, ``"league"`` or ``"template"``; the tidy frame (``METRIC_FRAME_COLUMNS`` or
+        ``LEAGUE_FRAME_COLUMNS``); the warnings.
+
+    Raises
+    ------
+    InputError
+        One :class:`~oversight.problems.Problem` per fault, naming the file, row or column and the fix.
+    """
+    fmt, frame, problems = _read(name, data, quarter)
+    if validate:
+        from .schemas import validate_frame
+
+        frame = validate_frame(fmt.schema, frame, name)
+    return fmt.kind, frame, problems
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Several files
+
+
+@dataclass
+class _Read:
+    name: str
+    kind: str
+    frame: pd.DataFrame
+    warnings: list[Problem]
+
+
+def read_each(files, quarter: str | None = None, *, validate: bool = True) -> tuple[list[_Read], list[Problem]]:
+    """Read every file, collecting each one's errors instead of stopping at the first bad file."""
+    done, errors = [], []
+    for item in files:
+        try:
+            name, data = _text.read_path(item) if isinstance(item, (str, os.PathLike)) else item
+            kind, frame, warnings = read_file(name, data, quarter, validate=validate)
+        except InputError as err:
+            errors += err.problems
+            continue
+        done.append(_Read(name, kind, frame, warnings))
+    return done, errors
+
+
+def combine(done: list[_Read]) -> Dataset:
+    """Files already read -> one :class:`Dataset`, refusing what the files disagree on (the same trust, metric and
+    quarter with two values; a trust with two types or names) and a load over the limits."""
+    warnings = [w for d in done for w in d.warnings]
+    frames, problems = _identity([d.frame for d in done], across_files=True)
+    errors = [p for p in problems if p.severity == "error"]
+    if not errors:
+        errors = _limit_problems(" and ".join(d.name for d in done), frames) if len(done) > 1 else []
+    metrics = [f for f, d in zip(frames, done) if d.kind != "league"]
+    leagues = [f for f, d in zip(frames, done) if d.kind == "league"]
+    metric_frame = _combine(metrics, METRIC_FRAME_COLUMNS, list(DATA.key), list(DATA.values), errors)
+    league_frame = _combine(leagues, LEAGUE_FRAME_COLUMNS, list(LEAGUE.key), list(LEAGUE.values), errors)
+    if errors:
+        raise InputError(errors + warnings)
+    summaries = tuple(summarise(d.name, d.kind, d.frame) for d in done)
+    return Dataset(metric_frame, league_frame, summaries, tuple(warnings + problems))
+
+
+def read_files(files, quarter: str | None = None, *, validate: bool = True) -> Dataset:
+    """Read several files into one national :class:`Dataset`.
+
+    Parameters
+    ----------
+    files : iterable
+        ``(name, bytes)`` pairs or paths. A path's size is checked before it is read.
+    quarter : str, optional
+        Labels files that have no Quarter column.
+    validate : bool
+        Check each frame against the pandera schema (see :func:`read_file`).
+
+    Returns
+    -------
+    Dataset
+        Files of different trust types combine; every file's warnings are kept.
+
+    Raises
+    ------
+    InputError
+        Every problem in every file, collected before raising; then what the files disagree on together.
+    """
+    done, errors = read_each(files, quarter, validate=validate)
+    if errors:
+        raise InputError(errors + [w for d in done for w in d.warnings])
+    return combine(done)
+
+
+def _combine(frames, columns, keys, values, problems) -> pd.DataFrame:
+    if not frames:
+        return empty_frame(columns)
+    combined = pd.concat(frames, ignore_index=True)
+    if len(frames) > 1:
+        dup = combined.duplicated(keys, keep=False)
+        clash = combined.loc[dup].groupby(keys)[values[0]].nunique() > 1
+        for key in clash[clash].index[:10]:
+            rows = combined.set_index(keys).loc[key]
+            problems.append(Problem(" and ".join(sorted(set(rows["source"]))),
+                                    f"{' / '.join(map(str, key))} has different values in these files.",
+                                    "Load one version of each file."))
+        combined = combined.drop_duplicates(keys)
+    return combined.reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# A trust's identity and the limits of a load
+
+_IDENTITY = ["source", "row", "quarter", "trust_code", "trust_type", "trust_name"]
+
+
+def _where(rows: pd.DataFrame) -> str:
+    """'file.csv rows 2, 3, 4' for each file the rows come from."""
+    return "; ".join(f"{source} row{'s' if len(g) > 1 else ''} {row_list(g['row'].drop_duplicates(), 5)}"
+                     for source, g in rows.groupby("source", sort=False))
+
+
+def _identity(frames: list[pd.DataFrame], across_files: bool = False) -> tuple[list[pd.DataFrame], list[Problem]]:
+    """Check one code has one trust type (whole load) and one name (each quarter); see the module docstring.
+
+    With ``across_files`` only trusts found in more than one file are looked at (each file was checked alone)."""
+    ids = pd.concat([f[_IDENTITY] for f in frames], ignore_index=True)
+    distinct = ids.drop_duplicates(["source", "quarter", "trust_code", "trust_type", "trust_name"])
+    if across_files:
+        spread = distinct.groupby("trust_code")["source"].nunique()
+        distinct = distinct[distinct["trust_code"].isin(spread[spread > 1].index)]
+    problems: list[Problem] = []
+    if distinct.empty:
+        return frames, problems
+    types = distinct.groupby("trust_code")["trust_type"].nunique()
+    for code in types[types > 1].index[:10]:
+        rows = ids[ids["trust_code"] == code]
+        kinds = [f"{t} ({_where(g)})" for t, g in rows.groupby("trust_type", sort=False)]
+        files = list(dict.fromkeys(rows["source"]))
+        second = rows[rows["trust_type"] != rows["trust_type"].iloc[0]]
+        problems.append(Problem(" and ".join(files), f"trust {code} is given {len(kinds)} trust types: "
+                                f"{' and '.join(kinds)}; a trust is ranked in one peer group.",
+                                "Give each trust code one trust type: correct the trust type (or the trust code) on "
+                                "the rows that are wrong.", row=int(second["row"].iloc[0]) if len(files) == 1 else None,
+                                column="Trust_type"))
+    distinct = distinct.assign(key=distinct["trust_name"].map({n: normalise_text(n).casefold()
+                                                               for n in distinct["trust_name"].unique()}))
+    per_quarter = distinct.groupby(["quarter", "trust_code"]).agg(keys=("key", "nunique"),
+                                                                  names=("trust_name", "nunique"))
+    for quarter, code in per_quarter.index[per_quarter["keys"] > 1][:10]:
+        rows = ids[(ids["trust_code"] == code) & (ids["quarter"] == quarter)]
+        kinds = [f"{n!r} ({_where(g)})" for n, g in rows.groupby("trust_name", sort=False)]
+        files = list(dict.fromkeys(rows["source"]))
+        second = rows[rows["trust_name"] != rows["trust_name"].iloc[0]]
+        problems.append(Problem(" and ".join(files), f"trust {code} has {len(kinds)} names in {quarter}: "
+                                f"{' and '.join(kinds)}.", "Use one name for each trust code in a quarter (or check "
+                                "the trust code on those rows).", row=int(second["row"].iloc[0]) if len(files) == 1
+                                else None, column="Trust_name"))
+    if any(p.severity == "error" for p in problems):
+        return frames, problems
+    case_only = per_quarter.index[(per_quarter["keys"] == 1) & (per_quarter["names"] > 1)]
+    if len(case_only):
+        first = distinct.drop_duplicates(["quarter", "trust_code"]).set_index(["quarter", "trust_code"])["trust_name"]
+        quarter, code = case_only[0]
+        names = distinct.loc[(distinct["quarter"] == quarter) & (distinct["trust_code"] == code), "trust_name"]
+        problems.append(Problem(" and ".join(dict.fromkeys(distinct["source"])),
+                                f"{len(case_only)} trusts have names that differ only in capitals (such as "
+                                f"{' and '.join(map(repr, names.unique()))} for {code} in {quarter}); each is read as "
+                                f"{first[(quarter, code)]!r}.", "Nothing to do; write the name one way to be sure.",
+                                column="Trust_name", severity="warning"))
+        fixed = []
+        for frame in frames:
+            keys = pd.MultiIndex.from_frame(frame[["quarter", "trust_code"]])
+            chosen = pd.Series(first.reindex(keys).to_numpy(), index=frame.index)
+            fixed.append(frame.assign(trust_name=frame["trust_name"].where(chosen.isna(), chosen).astype("str")))
+        frames = fixed
+    renamed = distinct.groupby("trust_code")["key"].nunique()
+    renamed = renamed[renamed > 1].index
+    if len(renamed):
+        code = renamed[0]
+        seen = distinct[distinct["trust_code"] == code].drop_duplicates("key")
+        problems.append(Problem(" and ".join(dict.fromkeys(distinct["source"])),
+                                f"{len(renamed)} trusts have a different name in different quarters (such as {code}: "
+                                + "; ".join(f"{n!r} in {q}" for q, n in zip(seen["quarter"], seen["trust_name"]))
+                                + "); each quarter keeps its own name.", "Nothing to do if the trust was renamed; "
+                                "otherwise check the trust code on those rows.", column="Trust_name",
+                                severity="warning"))
+    return frames, problems
+
+
+def _limit_problems(name: str, frames: list[pd.DataFrame]) -> list[Problem]:
+    """The quarters and trusts of a load against :mod:`oversight._limits`."""
+    quarters = set().union(*(f["quarter"].unique() for f in frames))
+    trusts = set().union(*(f["trust_code"].unique() for f in frames))
+    problems = []
+    if len(quarters) > _limits.MAX_QUARTERS:
+        problems.append(Problem(name, f"the load holds {len(quarters):,} quarters; at most {_limits.MAX_QUARTERS} "
+                                "can be loaded together.", f"Load at most {_limits.MAX_QUARTERS} quarters at a time "
+                                "(split the file by quarter or year).", column="Quarter"))
+    if len(trusts) > _limits.MAX_TRUSTS:
+        problems.append(Problem(name, f"the load holds {len(trusts):,} trusts; at most {_limits.MAX_TRUSTS:,} can be "
+                                "loaded together.", "Load fewer trusts at a time (split the file by trust type or "
+                                "region).", column="Trust_code"))
+    return problems
