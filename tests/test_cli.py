@@ -175,7 +175,7 @@ def test_league_table_without_quarter_column_is_read_with_the_quarter_option(tmp
 def test_imr_prints_one_row_per_trust_with_ranks_from_1():
     rows = table(ok("imr", DATA_FILE, "--metric", "OF0082"))
     assert len(rows) == 61 and rows["Trust_code"].is_unique
-    assert set(rows["Metric_ID"]) == {"OF1082"} and set(rows["Quarter"]) == {"Q4 2025/26"}
+    assert set(rows["Metric_ID"]) == {"OF0082"} and set(rows["Quarter"]) == {"Q4 2025/26"}  # the ID asked for
     ranks = rows["Rank"].astype(int)
     assert ranks.iloc[0] == 1 and ranks.is_monotonic_increasing and ranks.max() <= 61
     values = rows["Value"].astype(float)  # sickness absence: lower is better
