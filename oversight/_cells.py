@@ -58,8 +58,14 @@ def normalise_text(text: str, *, compatibility: bool = True) -> str:
         return " ".join(text.split()) if "  " in text or text[:1] == " " or text[-1:] == " " else text
     if compatibility:
         text = unicodedata.normalize("NFKC", text)
-    kept = "".join(" " if ch.isspace() else ch for ch in text if ch.isspace() or unicodedata.category(ch)[0] != "C")
-    return " ".join(kept.split())
+    kept = []
+    for ch in text:
+        kind = unicodedata.category(ch)
+        if ch in "\t\n\r\x0b\x0c" or kind in ("Zs", "Zl", "Zp"):
+            kept.append(" ")
+        elif kind[0] != "C":  # other controls (NUL, the separators U+001C to U+001F) and format characters go
+            kept.append(ch)
+    return " ".join("".join(kept).split())
 
 
 def column_key(column: str) -> str:
@@ -97,9 +103,10 @@ def normalise_column(name: str, frame: pd.DataFrame, column: str, label: str, pr
         hit = frame[column].isin(changed)
         first = int(np.flatnonzero(hit.to_numpy())[0])
         raw = frame[column].iloc[first]
-        case = " or lower-case letters" if upper else ""
+        what = "invisible characters, unusual spaces or lower-case letters" if upper else \
+            "invisible characters or unusual spaces"
         problems.append(Problem(
-            name, f"{int(hit.sum())} {label}s had invisible characters or unusual spaces{case} (first on row "
+            name, f"{int(hit.sum())} {label}s had {what} (first on row "
             f"{int(frame['row'].iloc[first])}: {shown(raw)} read as {shown(mapping[raw])}); each was read as the "
             "cleaned value.", f"Nothing to do if they are the same {label}s; retype those cells to be sure.",
             row=int(frame["row"].iloc[first]), column=file_column or column, severity="warning"))

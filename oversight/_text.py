@@ -119,7 +119,8 @@ def decode(name: str, data: bytes) -> tuple[str, list[Problem]]:
         warnings.append(Problem(name, "the file is UTF-16 text; it was read as such.",
                                 "Nothing to do; 'CSV UTF-8' is the usual format.", severity="warning"))
     else:
-        if b"\x00" in data[:65536]:
+        head = data[:65536]
+        if head.count(b"\x00") > len(head) // 100 or b"\x00" in head and not _is_utf8(head):
             raise InputError([Problem(name, "the file holds binary data (NUL bytes), so it is not a CSV text file.",
                                       "Upload the CSV file itself (NHS England's file or our template).",
                                       terminal_fix="Give the CSV file itself (NHS England's file or a template).")])
@@ -134,6 +135,17 @@ def decode(name: str, data: bytes) -> tuple[str, list[Problem]]:
     if not text.strip():
         raise InputError([Problem(name, "the file is empty.", "Choose the CSV file that holds the data.")])
     return text, warnings
+
+
+def _is_utf8(head: bytes) -> bool:
+    """Whether the start of a file is UTF-8 text (a character cut at the end of ``head`` allowed). A text file with a
+    stray NUL byte or two is read as text (the NULs are removed from every cell like other control characters);
+    binary data is refused."""
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as err:
+        return err.start >= len(head) - 3 and err.reason == "unexpected end of data"
+    return True
 
 
 _SEPARATOR_NAMES = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
