@@ -116,10 +116,10 @@ def _parse(name: str, table: _text.RawTable, quarter: str | None) -> tuple[FileF
         frame, problems = fmt.read(name, table, fmt, quarter)
     except InputError as err:
         raise InputError(table.warnings + err.problems) from None
-    problems = table.warnings + file_column_names(problems, table.names, fmt)
     if not any(p.severity == "error" for p in problems):
         frames, more = _identity([frame])
         frame, problems = frames[0], problems + more + _limit_problems(name, [frame])
+    problems = table.warnings + file_column_names(problems, table.names, fmt)
     if any(p.severity == "error" for p in problems):
         raise InputError(problems)
     return fmt, frame, problems
@@ -207,8 +207,12 @@ def combine(done: list[_Read]) -> Dataset:
     warnings = [w for d in done for w in d.warnings]
     frames, problems = _identity([d.frame for d in done], across_files=True)
     errors = [p for p in problems if p.severity == "error"]
-    if not errors:
-        errors = _limit_problems(" and ".join(d.name for d in done), frames) if len(done) > 1 else []
+    if not errors and len(done) > 1:
+        errors = _limit_problems(" and ".join(d.name for d in done), frames)
+    # the files may name a column differently: a problem about the load names it as NHS England's files do
+    nhs_names = {internal: canonical for canonical, internal in DATA.columns.items()}
+    problems, errors = ([dataclasses.replace(p, column=nhs_names.get(p.column, p.column)) for p in found]
+                        for found in (problems, errors))
     metrics = [f for f, d in zip(frames, done) if d.kind != "league"]
     leagues = [f for f, d in zip(frames, done) if d.kind == "league"]
     metric_frame = _combine(metrics, METRIC_FRAME_COLUMNS, list(DATA.key), list(DATA.values), errors)
@@ -297,7 +301,7 @@ def _identity(frames: list[pd.DataFrame], across_files: bool = False) -> tuple[l
                                 f"{' and '.join(kinds)}; a trust is ranked in one peer group.",
                                 "Give each trust code one trust type: correct the trust type (or the trust code) on "
                                 "the rows that are wrong.", row=int(second["row"].iloc[0]) if len(files) == 1 else None,
-                                column="Trust_type"))
+                                column="trust_type"))
     distinct = distinct.assign(key=distinct["trust_name"].map({n: normalise_text(n).casefold()
                                                                for n in distinct["trust_name"].unique()}))
     per_quarter = distinct.groupby(["quarter", "trust_code"]).agg(keys=("key", "nunique"),
@@ -310,7 +314,7 @@ def _identity(frames: list[pd.DataFrame], across_files: bool = False) -> tuple[l
         problems.append(Problem(" and ".join(files), f"trust {code} has {len(kinds)} names in {quarter}: "
                                 f"{' and '.join(kinds)}.", "Use one name for each trust code in a quarter (or check "
                                 "the trust code on those rows).", row=int(second["row"].iloc[0]) if len(files) == 1
-                                else None, column="Trust_name"))
+                                else None, column="trust_name"))
     if any(p.severity == "error" for p in problems):
         return frames, problems
     case_only = per_quarter.index[(per_quarter["keys"] == 1) & (per_quarter["names"] > 1)]
@@ -322,7 +326,7 @@ def _identity(frames: list[pd.DataFrame], across_files: bool = False) -> tuple[l
                                 f"{len(case_only)} trusts have names that differ only in capitals (such as "
                                 f"{' and '.join(map(repr, names.unique()))} for {code} in {quarter}); each is read as "
                                 f"{first[(quarter, code)]!r}.", "Nothing to do; write the name one way to be sure.",
-                                column="Trust_name", severity="warning"))
+                                column="trust_name", severity="warning"))
         fixed = []
         for frame in frames:
             keys = pd.MultiIndex.from_frame(frame[["quarter", "trust_code"]])
@@ -338,7 +342,7 @@ def _identity(frames: list[pd.DataFrame], across_files: bool = False) -> tuple[l
                                 f"{len(renamed)} trusts have a different name in different quarters (such as {code}: "
                                 + "; ".join(f"{n!r} in {q}" for q, n in zip(seen["quarter"], seen["trust_name"]))
                                 + "); each quarter keeps its own name.", "Nothing to do if the trust was renamed; "
-                                "otherwise check the trust code on those rows.", column="Trust_name",
+                                "otherwise check the trust code on those rows.", column="trust_name",
                                 severity="warning"))
     return frames, problems
 
@@ -351,9 +355,9 @@ def _limit_problems(name: str, frames: list[pd.DataFrame]) -> list[Problem]:
     if len(quarters) > _limits.MAX_QUARTERS:
         problems.append(Problem(name, f"the load holds {len(quarters):,} quarters; at most {_limits.MAX_QUARTERS} "
                                 "can be loaded together.", f"Load at most {_limits.MAX_QUARTERS} quarters at a time "
-                                "(split the file by quarter or year).", column="Quarter"))
+                                "(split the file by quarter or year).", column="quarter"))
     if len(trusts) > _limits.MAX_TRUSTS:
         problems.append(Problem(name, f"the load holds {len(trusts):,} trusts; at most {_limits.MAX_TRUSTS:,} can be "
                                 "loaded together.", "Load fewer trusts at a time (split the file by trust type or "
-                                "region).", column="Trust_code"))
+                                "region).", column="trust_code"))
     return problems
