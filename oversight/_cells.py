@@ -79,17 +79,22 @@ def shown(text: str, limit: int = 40) -> str:
     return repr(cut) if not (cut.isascii() and cut.isprintable()) or "'" in cut else f"'{cut}'"
 
 
-def _map_unique(series: pd.Series, fn) -> tuple[pd.Series, dict]:
-    """``fn`` applied to each distinct value once; the series is returned as it was when nothing changes."""
-    mapping = {value: fn(value) for value in series.unique()}
-    if all(k == v for k, v in mapping.items()):
+def map_unique(series: pd.Series, fn, dtype=None) -> tuple[pd.Series, dict]:
+    """``fn`` applied to each distinct value once (the series is returned as it was when nothing changes).
+
+    Returns the mapped series (``dtype``, default the series' own) and the mapping {value: fn(value)}."""
+    codes, uniques = pd.factorize(series)
+    mapped = [fn(value) for value in uniques]
+    mapping = dict(zip(uniques, mapped))
+    if dtype is None and all(k == v for k, v in mapping.items()):
         return series, mapping
-    return series.map(mapping).astype(series.dtype), mapping
+    values = np.asarray(mapped, dtype=object)[codes] if len(series) else np.asarray([], dtype=object)
+    return pd.Series(values, index=series.index, dtype=dtype or series.dtype), mapping
 
 
 def clean_free_text(series: pd.Series) -> pd.Series:
     """Names, descriptions and other free text: invisible characters and extra spaces removed, letters kept."""
-    return _map_unique(series, lambda v: normalise_text(v, compatibility=False))[0]
+    return map_unique(series, lambda v: normalise_text(v, compatibility=False))[0]
 
 
 def normalise_column(name: str, frame: pd.DataFrame, column: str, label: str, problems: list[Problem], *,
@@ -97,7 +102,7 @@ def normalise_column(name: str, frame: pd.DataFrame, column: str, label: str, pr
     """One identifier column normalised (:func:`normalise_text`, upper-cased if ``upper``), with one warning that
     counts the cells it changed beyond plain spaces at their ends."""
     fix = str.upper if upper else (lambda v: v)
-    series, mapping = _map_unique(frame[column], lambda v: fix(normalise_text(v)))
+    series, mapping = map_unique(frame[column], lambda v: fix(normalise_text(v)))
     changed = [raw for raw, clean in mapping.items() if raw.strip(" ") != clean]
     if changed:
         hit = frame[column].isin(changed)

@@ -28,6 +28,7 @@ from ._cells import (
     clean_free_text,
     column_key,
     drop_repeats,
+    map_unique,
     normalise_column,
     normalise_text,
     quarter_label,
@@ -170,7 +171,7 @@ def _common(name: str, table: RawTable, fmt: FileFormat) -> tuple[pd.DataFrame, 
 
 
 def _trust_types(name: str, frame: pd.DataFrame, problems: list[Problem]) -> pd.Series:
-    canonical = frame["trust_type"].map({t: cat.canonical_trust_type(t) for t in frame["trust_type"].unique()})
+    canonical = map_unique(frame["trust_type"], cat.canonical_trust_type, dtype="str")[0]
     for value, rows in frame.loc[canonical.isna()].groupby("trust_type")["row"]:
         what = shown(value) if value else "a blank trust type"
         problems.append(Problem(name, f"{what} is not a NOF trust type (first on row {rows.iloc[0]}, "

@@ -205,7 +205,9 @@ def combine(done: list[_Read]) -> Dataset:
     """Files already read -> one :class:`Dataset`, refusing what the files disagree on (the same trust, metric and
     quarter with two values; a trust with two types or names) and a load over the limits."""
     warnings = [w for d in done for w in d.warnings]
-    frames, problems = _identity([d.frame for d in done], across_files=True)
+    frames, problems = [d.frame for d in done], []
+    if len(done) > 1:  # each file's own consistency was checked as it was read
+        frames, problems = _identity(frames, across_files=True)
     errors = [p for p in problems if p.severity == "error"]
     if not errors and len(done) > 1:
         errors = _limit_problems(" and ".join(d.name for d in done), frames)

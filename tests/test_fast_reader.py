@@ -179,3 +179,14 @@ def test_a_slightly_edited_real_file_reads_the_same_on_both_paths(edits):
     for op in edits:
         _small_edit(lines, op)
     assert_same_as_careful("edited.csv", b"\r\n".join(lines) + b"\r\n")
+
+
+@pytest.mark.parametrize("source", ["real MH&C data", "real league table", "template from the real data"])
+def test_both_paths_keep_the_dataset_contract_dtypes(source):
+    """Text columns are pandas' str dtype, numbers float64, row numbers int64, flags bool (``empty_frame``)."""
+    from oversight.io import empty_frame
+
+    data = FILES[source]()
+    for kind, frame in [fast("file.csv", data), careful("file.csv", data)[:2]]:
+        contract = empty_frame(frame.columns).dtypes
+        assert dict(frame.dtypes) == dict(contract), kind
