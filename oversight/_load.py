@@ -281,72 +281,76 @@ def _where(rows: pd.DataFrame) -> str:
                      for source, g in rows.groupby("source", sort=False))
 
 
-def _identity(frames: list[pd.DataFrame], across_files: bool = False) -> tuple[list[pd.DataFrame], list[Problem]]:
-    """Check one code has one trust type (whole load) and one name (each quarter); see the module docstring.
+def _several(distinct: pd.DataFrame, by: list[str], field: str) -> list:
+    """The groups (by ``by``) in which ``field`` takes more than one value, the first ten."""
+    counts = distinct.groupby(by)[field].nunique()
+    return list(counts.index[counts > 1][:10])
 
-    With ``across_files`` only trusts found in more than one file are looked at (each file was checked alone)."""
+
+def _disagreement(rows: pd.DataFrame, field: str, what: str, fix: str) -> Problem:
+    """One trust's rows that disagree on ``field``: each version with the files and rows that give it (``what`` is
+    worded with ``{n}``, the number of versions). In one file the problem points at the rarest version's first row,
+    the likeliest to be the mistake."""
+    groups = list(rows.groupby(field, sort=False))
+    versions = [f"{value!r} ({_where(g)})" for value, g in groups]
+    files = list(dict.fromkeys(rows["source"]))
+    rarest = min((g for _, g in groups), key=len)
+    message = f"{what.replace('{n}', str(len(groups)))}: {' and '.join(versions)}."
+    return Problem(" and ".join(files), message, fix, column=field,
+                   row=int(rarest["row"].iloc[0]) if len(files) == 1 else None)
+
+
+def _identity(frames: list[pd.DataFrame], across_files: bool = False) -> tuple[list[pd.DataFrame], list[Problem]]:
+    """One trust type per code over the load, one name per code in each quarter (see the module docstring).
+
+    Returns the frames (names that differ only in capitals made one) and the problems. With ``across_files`` only
+    trusts found in more than one file are looked at, each file having been checked as it was read."""
     ids = pd.concat([f[_IDENTITY] for f in frames], ignore_index=True)
     distinct = ids.drop_duplicates(["source", "quarter", "trust_code", "trust_type", "trust_name"])
     if across_files:
         spread = distinct.groupby("trust_code")["source"].nunique()
         distinct = distinct[distinct["trust_code"].isin(spread[spread > 1].index)]
-    problems: list[Problem] = []
     if distinct.empty:
-        return frames, problems
-    types = distinct.groupby("trust_code")["trust_type"].nunique()
-    for code in types[types > 1].index[:10]:
-        rows = ids[ids["trust_code"] == code]
-        kinds = [f"{t} ({_where(g)})" for t, g in rows.groupby("trust_type", sort=False)]
-        files = list(dict.fromkeys(rows["source"]))
-        second = rows[rows["trust_type"] != rows["trust_type"].iloc[0]]
-        problems.append(Problem(" and ".join(files), f"trust {code} is given {len(kinds)} trust types: "
-                                f"{' and '.join(kinds)}; a trust is ranked in one peer group.",
-                                "Give each trust code one trust type: correct the trust type (or the trust code) on "
-                                "the rows that are wrong.", row=int(second["row"].iloc[0]) if len(files) == 1 else None,
-                                column="trust_type"))
+        return frames, []
     distinct = distinct.assign(key=distinct["trust_name"].map({n: normalise_text(n).casefold()
                                                                for n in distinct["trust_name"].unique()}))
-    per_quarter = distinct.groupby(["quarter", "trust_code"]).agg(keys=("key", "nunique"),
-                                                                  names=("trust_name", "nunique"))
-    for quarter, code in per_quarter.index[per_quarter["keys"] > 1][:10]:
-        rows = ids[(ids["trust_code"] == code) & (ids["quarter"] == quarter)]
-        kinds = [f"{n!r} ({_where(g)})" for n, g in rows.groupby("trust_name", sort=False)]
-        files = list(dict.fromkeys(rows["source"]))
-        second = rows[rows["trust_name"] != rows["trust_name"].iloc[0]]
-        problems.append(Problem(" and ".join(files), f"trust {code} has {len(kinds)} names in {quarter}: "
-                                f"{' and '.join(kinds)}.", "Use one name for each trust code in a quarter (or check "
-                                "the trust code on those rows).", row=int(second["row"].iloc[0]) if len(files) == 1
-                                else None, column="trust_name"))
-    if any(p.severity == "error" for p in problems):
+    problems = [_disagreement(ids[ids["trust_code"] == code], "trust_type", f"trust {code} is given {{n}} "
+                              "trust types (a trust is ranked in one peer group)", "Give each trust code one trust "
+                              "type: correct the trust type (or the trust code) on the rows that are wrong.")
+                for code in _several(distinct, ["trust_code"], "trust_type")]
+    problems += [_disagreement(ids[(ids["trust_code"] == code) & (ids["quarter"] == quarter)], "trust_name",
+                               f"trust {code} has {{n}} names in {quarter}", "Use one name for each trust code "
+                               "in a quarter (or check the trust code on those rows).")
+                 for quarter, code in _several(distinct, ["quarter", "trust_code"], "key")]
+    if problems:
         return frames, problems
-    case_only = per_quarter.index[(per_quarter["keys"] == 1) & (per_quarter["names"] > 1)]
-    if len(case_only):
+    sources = " and ".join(dict.fromkeys(distinct["source"]))
+    capitals = _several(distinct, ["quarter", "trust_code"], "trust_name")
+    if capitals:
         first = distinct.drop_duplicates(["quarter", "trust_code"]).set_index(["quarter", "trust_code"])["trust_name"]
-        quarter, code = case_only[0]
-        names = distinct.loc[(distinct["quarter"] == quarter) & (distinct["trust_code"] == code), "trust_name"]
-        problems.append(Problem(" and ".join(dict.fromkeys(distinct["source"])),
-                                f"{len(case_only)} trusts have names that differ only in capitals (such as "
-                                f"{' and '.join(map(repr, names.unique()))} for {code} in {quarter}); each is read as "
-                                f"{first[(quarter, code)]!r}.", "Nothing to do; write the name one way to be sure.",
+        quarter, code = capitals[0]
+        spellings = distinct.loc[(distinct["quarter"] == quarter) & (distinct["trust_code"] == code), "trust_name"]
+        problems.append(Problem(sources, f"trust names that differ only in capitals were made one (such as "
+                                f"{' and '.join(map(repr, spellings.unique()))} for {code} in {quarter}, read as "
+                                f"{first[(quarter, code)]!r}).", "Nothing to do; write each name one way to be sure.",
                                 column="trust_name", severity="warning"))
-        fixed = []
-        for frame in frames:
-            keys = pd.MultiIndex.from_frame(frame[["quarter", "trust_code"]])
-            chosen = pd.Series(first.reindex(keys).to_numpy(), index=frame.index)
-            fixed.append(frame.assign(trust_name=frame["trust_name"].where(chosen.isna(), chosen).astype("str")))
-        frames = fixed
-    renamed = distinct.groupby("trust_code")["key"].nunique()
-    renamed = renamed[renamed > 1].index
-    if len(renamed):
-        code = renamed[0]
-        seen = distinct[distinct["trust_code"] == code].drop_duplicates("key")
-        problems.append(Problem(" and ".join(dict.fromkeys(distinct["source"])),
-                                f"{len(renamed)} trusts have a different name in different quarters (such as {code}: "
-                                + "; ".join(f"{n!r} in {q}" for q, n in zip(seen["quarter"], seen["trust_name"]))
-                                + "); each quarter keeps its own name.", "Nothing to do if the trust was renamed; "
-                                "otherwise check the trust code on those rows.", column="trust_name",
-                                severity="warning"))
+        frames = [_first_spelling(frame, first) for frame in frames]
+    renamed = _several(distinct, ["trust_code"], "key")
+    if renamed:
+        seen = distinct[distinct["trust_code"] == renamed[0]].drop_duplicates("key")
+        problems.append(Problem(sources, f"trusts with a different name in different quarters keep each quarter's "
+                                f"name (such as {renamed[0]}: " + "; ".join(
+                                    f"{n!r} in {q}" for q, n in zip(seen["quarter"], seen["trust_name"])) + ").",
+                                "Nothing to do if the trust was renamed; otherwise check the trust code on those rows.",
+                                column="trust_name", severity="warning"))
     return frames, problems
+
+
+def _first_spelling(frame: pd.DataFrame, first: pd.Series) -> pd.DataFrame:
+    """Each trust's name as ``first`` (indexed by quarter and code) spells it, where it has an entry."""
+    chosen = pd.Series(first.reindex(pd.MultiIndex.from_frame(frame[["quarter", "trust_code"]])).to_numpy(),
+                       index=frame.index)
+    return frame.assign(trust_name=frame["trust_name"].where(chosen.isna(), chosen).astype("str"))
 
 
 def _limit_problems(name: str, frames: list[pd.DataFrame]) -> list[Problem]:
