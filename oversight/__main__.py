@@ -22,6 +22,8 @@ class _Usage(Exception):
 
 
 def _parser() -> argparse.ArgumentParser:
+    from .catalogue import TRUST_TYPE_CODES
+
     parser = argparse.ArgumentParser(
         prog="python -m oversight",
         description="NHS Oversight Framework league tables from NHS England's CSV files.",
@@ -30,7 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     files_help = "NOF data files, league-table files or templates (default: the bundled NHS England files)"
     quarter_help = ("quarter, such as 'Q4 2025/26', or just 'Q1' when the files hold one Q1 (default: the latest)")
-    trust_types = ", ".join(f"{code} ({name})" for name, code in _trust_type_codes().items())
+    trust_types = ", ".join(f"{code} ({name})" for name, code in TRUST_TYPE_CODES.items())
 
     league = sub.add_parser("league", help="the AMR league table, in NHS England's layout, as CSV on stdout",
                             epilog=f"{_DEFAULT_DATA} {_LIMITS}")
@@ -56,12 +58,6 @@ def _parser() -> argparse.ArgumentParser:
                               epilog=f"{_DEFAULT_DATA} {_LIMITS}")
     validate.add_argument("files", nargs="*", metavar="FILE", help=files_help)
     return parser
-
-
-def _trust_type_codes() -> dict[str, str]:
-    from .catalogue import TRUST_TYPE_CODES
-
-    return TRUST_TYPE_CODES
 
 
 def _fail(message: str) -> int:

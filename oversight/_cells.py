@@ -142,13 +142,16 @@ def _shape(text: str) -> str:
     return "bad"
 
 
-def _too_long(cell: str) -> str | None:
-    """The field-length message for a cell that is not a number because a quote swallowed the file."""
+def too_long(cell: str) -> tuple[str, str] | None:
+    """The problem (message, fix) with a field that runs over lines or past the length limit, or None.
+
+    A quote that is never closed swallows the rest of the file into one field: that is what such a field means."""
     if "\n" in cell:
-        return (f"a field runs over {cell.count(chr(10)) + 1:,} lines: a quote opened on this row is probably "
-                "never closed.")
+        return (f"a field runs over {cell.count(chr(10)) + 1:,} lines: a quote opened on this row is probably never "
+                "closed.", "Close the quote on that row.")
     if len(cell) > _limits.MAX_FIELD_CHARS:
-        return f"a field is {len(cell):,} characters long (the limit is {_limits.MAX_FIELD_CHARS:,})."
+        return (f"a field is {len(cell):,} characters long (the limit is {_limits.MAX_FIELD_CHARS:,}).",
+                "Check the file is the right one and not corrupted.")
     return None
 
 
@@ -210,9 +213,9 @@ def read_numbers(name: str, cells: list[tuple[str, pd.Series]], rows: pd.Series,
             refused[raw] = (f"{shown(raw)} has commas between groups of digits, but this file uses decimal commas.",
                             "Write it without thousands separators.")
         if kind != "blank" and raw not in refused and not np.isfinite(value):
-            refused[raw] = (_too_long(raw) or f"{shown(raw)} is not a number.", NOT_A_NUMBER_FIX)
+            refused[raw] = too_long(raw) or (f"{shown(raw)} is not a number.", NOT_A_NUMBER_FIX)
         values[raw] = value
-    read_as: dict[str, list[tuple[str, pd.Series, str]]] = {"comma": [], "grouped": [], "cleaned": []}
+    read_as: dict[str, list[tuple[str, pd.Series, list[str]]]] = {"comma": [], "grouped": [], "cleaned": []}
     out = []
     for col, s in cells:
         if pd.api.types.is_float_dtype(s):
@@ -227,14 +230,18 @@ def read_numbers(name: str, cells: list[tuple[str, pd.Series]], rows: pd.Series,
             if bad.sum() > 20:
                 problems.append(Problem(name, f"{int(bad.sum()) - 20} more cells in this column are not numbers.",
                                         "Fix the rows above and check the rest of the column.", column=col))
+        how: dict[str, list[str]] = {"comma": [], "grouped": [], "cleaned": []}
         for raw in s.unique():
             clean, kind = seen[raw]
             if raw in refused:
                 continue
             if kind in ("comma", "grouped"):
-                read_as[kind].append((col, s, raw))
+                how[kind].append(raw)
             elif clean != raw.strip(" "):
-                read_as["cleaned"].append((col, s, raw))
+                how["cleaned"].append(raw)
+        for kind, raws in how.items():
+            if raws:
+                read_as[kind].append((col, s, raws))
     _report_read_as(name, rows, values, read_as, sep, problems)
     return out
 
@@ -253,14 +260,15 @@ def _report_read_as(name, rows, values, read_as, sep, problems) -> None:
     for kind, found in read_as.items():
         if not found:
             continue
-        count = sum(int((s == raw).sum()) for _, s, raw in found)
-        col, s, raw = found[0]
-        idx = int(np.flatnonzero((s == raw).to_numpy())[0])
+        hits = [(col, s.isin(raws).to_numpy()) for col, s, raws in found]
+        col, first = hits[0]
+        idx = int(np.flatnonzero(first)[0])
+        raw = found[0][1].iloc[idx]
         head, why, fix = words[kind]
         value = f"{values[raw]:g}"
-        problems.append(Problem(name, f"{count} {head} (first on row {int(rows.iloc[idx])}: {shown(raw)} read as "
-                                f"{value}); {why}.", fix.format(value=value), row=int(rows.iloc[idx]), column=col,
-                                severity="warning"))
+        problems.append(Problem(name, f"{sum(int(h.sum()) for _, h in hits)} {head} (first on row "
+                                f"{int(rows.iloc[idx])}: {shown(raw)} read as {value}); {why}.",
+                                fix.format(value=value), row=int(rows.iloc[idx]), column=col, severity="warning"))
 
 
 # ----------------------------------------------------------------------------------------------------------------

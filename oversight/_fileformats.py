@@ -18,6 +18,7 @@ import dataclasses
 import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -37,8 +38,10 @@ from ._cells import (
     shown,
     split_range,
 )
-from ._text import RawTable
 from .problems import InputError, Problem
+
+if TYPE_CHECKING:
+    from ._text import RawTable
 
 TEMPLATE_QUARTER = "Uploaded"
 
@@ -64,7 +67,7 @@ class FileFormat:
     values: tuple[str, ...]  # compared when a key repeats, in one file or across files
     frame_columns: tuple[str, ...]  # the tidy frame it gives
     schema_name: str  # in oversight.schemas (imported when needed: pandera is slow to import)
-    read: Callable = field(repr=False, default=None)
+    read: Callable = field(repr=False)  # (name, RawTable, FileFormat, quarter) -> (frame, problems)
     ranges: dict[str, tuple[str, str]] = field(default_factory=dict)  # 'low to high' text -> two number columns
 
     @property

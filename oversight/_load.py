@@ -127,7 +127,7 @@ def _parse(name: str, table: _text.RawTable, quarter: str | None) -> tuple[FileF
 
 def _read(name: str, data: bytes, quarter: str | None) -> tuple[FileFormat, pd.DataFrame, list[Problem]]:
     """The fast reader when the file reads cleanly through it; otherwise (any problem at all) the careful one."""
-    fast = _text.fast_table(name, data, _numeric_names)
+    fast = _text.fast_table(data, _numeric_names)
     if fast is not None:
         try:
             fmt, frame, problems = _parse(name, fast, quarter)

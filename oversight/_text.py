@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 
 from . import _limits
-from ._cells import column_key, normalise_text, shown
+from ._cells import column_key, normalise_text, shown, too_long
+from ._fileformats import not_nof
 from .problems import InputError, Problem
 
 SAVE_AS_CSV = "Open it in Excel and use File > Save As > 'CSV UTF-8 (comma delimited)'."
@@ -220,8 +221,6 @@ def careful_table(name: str, data: bytes, recognised) -> RawTable:
     InputError
         With one problem per fault found.
     """
-    from ._fileformats import not_nof
-
     text, warnings = decode(name, data)
     header_line = text.split("\n", 1)[0]
     sep = sniff_separator(header_line)
@@ -270,25 +269,17 @@ def finish(name: str, table: RawTable, numeric: set[int]) -> RawTable:
         column = cells[col]
         filled |= (column.notna() if pd.api.types.is_float_dtype(column) else column != "").to_numpy()
     frame = frame[filled]
-    too_long = []
+    problems = []
     for col in cells.columns:
         if col in numeric or pd.api.types.is_float_dtype(frame[col]):
             continue
         lengths = frame[col].str.len()
         if len(lengths) and lengths.max() > _limits.MAX_FIELD_CHARS:
             first = int(lengths.to_numpy().argmax())
-            cell = frame[col].iloc[first]
-            where = {"row": int(frame["row"].iloc[first]), "column": table.names[col]}
-            if "\n" in cell:
-                too_long.append(Problem(name, f"a field runs over {cell.count(chr(10)) + 1:,} lines: a quote opened "
-                                        "on this row is probably never closed.", "Close the quote on that row.",
-                                        **where))
-            else:
-                too_long.append(Problem(name, f"a field is {len(cell):,} characters long (the limit is "
-                                        f"{_limits.MAX_FIELD_CHARS:,}).", "Check the file is the right one and not "
-                                        "corrupted.", **where))
-    if too_long:
-        raise InputError(too_long + table.warnings)
+            message, fix = too_long(frame[col].iloc[first])
+            problems.append(Problem(name, message, fix, row=int(frame["row"].iloc[first]), column=table.names[col]))
+    if problems:
+        raise InputError(problems + table.warnings)
     table.frame = frame
     return table
 
@@ -297,13 +288,11 @@ def finish(name: str, table: RawTable, numeric: set[int]) -> RawTable:
 # The fast reader
 
 
-def fast_table(name: str, data: bytes, numeric_names) -> RawTable | None:
+def fast_table(data: bytes, numeric_names) -> RawTable | None:
     """The same table read by pyarrow with numbers typed, or None when the file is not plain enough for it.
 
     Parameters
     ----------
-    name : str
-        The file's name.
     data : bytes
         The file.
     numeric_names : callable

@@ -30,7 +30,7 @@ from .test_hostile_input import CASES as HOSTILE
 
 def fast(name: str, data: bytes):
     """The fast path's result, or None when it steps aside (not plain, or any problem)."""
-    table = _text.fast_table(name, data, _load._numeric_names)
+    table = _text.fast_table(data, _load._numeric_names)
     if table is None:
         return None
     try:
