@@ -72,7 +72,8 @@ def _files(args) -> list:
 
 
 def _quarter_argument(text: str | None) -> tuple[str | None, int | None]:
-    """``--quarter`` as (full label, None) or, for a bare 'Q1', (None, 1)."""
+    """``--quarter`` as (label, None) or, for a bare 'Q1', (None, 1). A label that is not a quarter at all may name
+    a template's scenario; one whose years do not follow (Q4 2025/99) is refused."""
     import re
 
     from ._cells import normalise_text, quarter_label
@@ -83,10 +84,10 @@ def _quarter_argument(text: str | None) -> tuple[str | None, int | None]:
     if bare:
         return None, int(bare.group(1))
     label, reason = quarter_label(text)
-    if label is None:
-        raise _Usage(f"--quarter '{text}' is not a quarter{': ' + reason if reason else ''}; write it like "
-                     "'Q4 2025/26' (or 'Q4' when the files hold one Q4).")
-    return label, None
+    if reason:
+        raise _Usage(f"--quarter '{text}' is not a quarter: {reason}; write it like 'Q4 2025/26' (or 'Q4' when the "
+                     "files hold one Q4).")
+    return label or normalise_text(text), None
 
 
 def _read(args):

@@ -35,6 +35,7 @@ from ._cells import (
     quarter_label,
     read_flag,
     read_numbers,
+    row_list,
     shown,
     split_range,
 )
@@ -154,22 +155,21 @@ def _common(name: str, table: RawTable, fmt: FileFormat) -> tuple[pd.DataFrame, 
     for col in frame.columns:
         if col not in fmt.identifiers and col not in numeric and col != "row":
             frame[col] = clean_free_text(frame[col])
-    cells = [(file_name.get(col, col), frame[col]) for col in numeric]
-    for source in fmt.ranges:
-        internal = fmt.columns[source]
-        cells += zip([file_name.get(internal, source)] * 2, split_range(frame[internal], frame["row"], name,
-                                                                        file_name.get(internal, source), problems))
-    read = read_numbers(name, cells, frame["row"], table.sep, problems)
-    for col, series in zip([*numeric, *(c for pair in fmt.ranges.values() for c in pair)], read):
+    targets, cells = list(numeric), [(file_name.get(col, col), frame[col]) for col in numeric]
+    for source, bounds in fmt.ranges.items():  # 'low to high' text: both bounds are numbers like the others
+        label = file_name.get(fmt.columns[source], source)
+        cells += [(label, bound) for bound in split_range(frame[fmt.columns[source]], frame["row"], name, label,
+                                                          problems)]
+        targets += bounds
+    for col, series in zip(targets, read_numbers(name, cells, frame["row"], table.sep, problems)):
         frame[col] = series
     frame["trust_type"] = _trust_types(name, frame, problems)
     blank = frame["trust_code"] == ""
     if blank.any():
-        rows = frame.loc[blank, "row"].tolist()
-        listed = ", ".join(map(str, rows[:10])) + (" ..." if len(rows) > 10 else "")
-        problems.append(Problem(name, f"{len(rows)} rows have no trust code (rows {listed}).",
+        rows = frame.loc[blank, "row"]
+        problems.append(Problem(name, f"{len(rows)} rows have no trust code (rows {row_list(rows)}).",
                                 "Fill in the trust's ODS code (for example RYY) or delete those rows.",
-                                row=rows[0], column="trust_code"))
+                                row=int(rows.iloc[0]), column="trust_code"))
     return frame, problems
 
 
@@ -188,13 +188,19 @@ def _assign_quarter(name: str, frame: pd.DataFrame, problems: list[Problem], fal
     """Canonical quarter labels; a file without a Quarter column takes ``fallback`` (or is refused). In our
     template (``scenario``) a label that is not a quarter at all names a scenario and is kept."""
     if (frame["quarter"] == "").all():
+        label, reason = quarter_label(fallback) if fallback is not None else (None, None)
         if fallback is None:
             where = " and no quarter could be read from Reporting_date" if "reporting_date" in frame else ""
             problems.append(Problem(name, f"the file has no Quarter column{where}.",
                                     "Add a Quarter column such as 'Q1 2025/26'.", column="Quarter",
                                     terminal_fix="Add a Quarter column such as 'Q1 2025/26', or name the quarter "
                                     "with --quarter 'Q1 2025/26'."))
-        return pd.Series(fallback, index=frame.index, dtype="str")
+        elif label is None and not (scenario and reason is None):
+            problems.append(Problem(name, f"the file has no Quarter column, and the quarter given for it, "
+                                    f"{shown(fallback)}, is not a quarter{': ' + reason if reason else ''}.",
+                                    "Give a quarter such as 'Q1 2025/26'.", column="Quarter",
+                                    terminal_fix="Pass --quarter such as 'Q1 2025/26'."))
+        return pd.Series(label or fallback, index=frame.index, dtype="str")
     labels, reasons = {}, {}
     for text in frame["quarter"].unique():
         labels[text], reasons[text] = quarter_label(text)

@@ -406,3 +406,11 @@ def test_an_unexpected_failure_is_one_line_and_exit_2(monkeypatch, capsys):
     assert main(["league", str(LEAGUE_FILE), *FAST]) == 2
     err = capsys.readouterr().err
     assert err.startswith("internal error (RuntimeError: boom)") and err.count("\n") == 1
+
+
+def test_a_quarter_given_for_a_file_without_quarters_must_be_a_quarter(tmp_path):
+    rows = table(LEAGUE_FILE.read_bytes().decode("utf-8-sig")).drop(columns="Quarter")
+    path = tmp_path / "league-no-quarter.csv"
+    path.write_bytes(syn.to_csv_bytes(rows))
+    result = here("league", path, "--quarter", "Q5")
+    assert result.returncode == 2 and "'Q5', is not a quarter" in result.stderr and "--quarter" in result.stderr
