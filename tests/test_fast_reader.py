@@ -97,23 +97,18 @@ _CORPUS = [(c.id, c.name, c.data, c.max_file_bytes) for c in BROKEN] + [
 
 @pytest.mark.parametrize(("name", "data", "limit"), [c[1:] for c in _CORPUS], ids=[c[0] for c in _CORPUS])
 def test_the_fast_path_never_gives_a_clean_result_for_a_hostile_file(name, data, limit, monkeypatch):
-    """Every file of both corpora has an error or a warning on the careful path, so the fast path must step aside
-    (and the user sees the careful path's messages)."""
+    """Every file of both corpora has an error or a warning on the careful path (their own tests hold them to
+    that), so the fast path must step aside and the user sees the careful path's messages."""
     if limit is not None:
         monkeypatch.setattr(_limits, "MAX_FILE_BYTES", limit)
-    try:
-        careful_problems = careful(name, data)[2]
-    except InputError:
-        careful_problems = ["refused"]
-    assert careful_problems, "a corpus file that reads cleanly is not hostile"
     assert fast(name, data) is None
 
 
-_FUZZ = settings(max_examples=100, deadline=None, derandomize=True, database=None,
+_FUZZ = settings(max_examples=60, deadline=None, derandomize=True, database=None,
                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
-@_FUZZ
+@settings(_FUZZ, max_examples=30)  # most mutations make a file the fast path steps aside for
 @given(line_ops=st.lists(LINE_OPS, min_size=1, max_size=5), byte_ops=st.lists(BYTE_OPS, max_size=2))
 def test_a_mutated_real_file_reads_the_same_on_both_paths(line_ops, byte_ops):
     data = mutate(line_ops, byte_ops)

@@ -323,7 +323,7 @@ def _clean_q4() -> tuple[pd.DataFrame, pd.DataFrame]:
     return _tidy(dataset), oversight.assess(dataset).trusts
 
 
-@settings(max_examples=25, deadline=None, derandomize=True, database=None,
+@settings(max_examples=15, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), codes=st.lists(st.sampled_from(_CODES), min_size=1, max_size=4, unique=True),
        metrics=st.lists(st.sampled_from(_METRICS), max_size=2, unique=True))
