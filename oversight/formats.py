@@ -119,7 +119,17 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     A cell is risky when, after any leading white space, control or invisible characters and quote marks, it starts
     with ``=``, ``+``, ``-`` or ``@`` (or their full-width forms ``＝ ＋ － ＠``), or when it starts with a tab, CR or
     LF, as OWASP's CSV-injection advice lists. Numbers are left alone, in numeric columns and as text (a negative
-    number is data, not a formula). Returns ``frame`` itself when nothing needs changing.
+    number is data, not a formula).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Any table; text, string and categorical columns are checked, and the column names.
+
+    Returns
+    -------
+    DataFrame
+        A copy with risky cells prefixed, or ``frame`` itself when nothing needs changing (never changed in place).
     """
     out = frame
     for col, values in _strings(frame).items():
@@ -138,6 +148,16 @@ def to_csv(frame: pd.DataFrame) -> str:
     Formulas are neutralised (:func:`neutralise_formulas`); a field holding a line break is always quoted, so a
     spreadsheet cannot start a new row inside it (LF is quoted by the csv writer itself; if any field holds another
     line break, CR among them, every text field is quoted). Rows end in LF.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The table to write; its index is not written.
+
+    Returns
+    -------
+    str
+        The CSV text, header first.
     """
     texts = [*(c for c in frame.columns if isinstance(c, str)), *(v for vs in _strings(frame).values() for v in vs)]
     breaks = any(_OTHER_LINE_BREAKS.search(v) for v in texts)
