@@ -6,33 +6,57 @@ Exit codes: 0 success, 2 unusable input or arguments (a short message on stderr,
 from __future__ import annotations
 
 import argparse
+import math
 import sys
+
+from . import _limits
+
+_DEFAULT_DATA = ("With no FILE, the bundled default data: NHS England's real NOF 2025/26 files (acute trusts Q1; "
+                 "mental health and community trusts Q1 to Q4 and their Q4 league table), as the app opens on.")
+_LIMITS = (f"Limits: each file at most {_limits.MAX_FILE_MB} MB ({_limits.MAX_FILE_BYTES:,} bytes); at most "
+           f"{_limits.MAX_QUARTERS} quarters and {_limits.MAX_TRUSTS:,} trusts per run.")
+
+
+class _Usage(Exception):
+    """A command-line argument that cannot be used; the message says why and what to write."""
 
 
 def _parser() -> argparse.ArgumentParser:
+    from .catalogue import TRUST_TYPE_CODES
+
     parser = argparse.ArgumentParser(
         prog="python -m oversight",
         description="NHS Oversight Framework league tables from NHS England's CSV files.",
+        epilog=f"{_DEFAULT_DATA} {_LIMITS}",
     )
     sub = parser.add_subparsers(dest="command", required=True)
+    files_help = "NOF data files, league-table files or templates (default: the bundled NHS England files)"
+    quarter_help = ("quarter, such as 'Q4 2025/26', or just 'Q1' when the files hold one Q1 (default: the latest)")
+    trust_types = ", ".join(f"{code} ({name})" for name, code in TRUST_TYPE_CODES.items())
 
-    league = sub.add_parser("league", help="the AMR league table, in NHS England's layout, as CSV on stdout")
-    league.add_argument("files", nargs="+", metavar="FILE", help="NOF data files, league-table files or templates")
-    league.add_argument("--quarter", help="quarter to rank, such as 'Q4 2025/26' (default: the latest)")
-    league.add_argument("--trust-type", help="one trust type (default: every type, each ranked within itself)")
-    league.add_argument("--cuts", help="segment cut points 'a,b,c' (default: bracketed from the file's published "
-                        "segments, else pooled quartiles)")
+    league = sub.add_parser("league", help="the AMR league table, in NHS England's layout, as CSV on stdout",
+                            epilog=f"{_DEFAULT_DATA} {_LIMITS}")
+    league.add_argument("files", nargs="*", metavar="FILE", help=files_help)
+    league.add_argument("--quarter", help=quarter_help)
+    league.add_argument("--trust-type", help=f"one trust type: {trust_types}, or NHS England's name for it "
+                        "(default: every type, each ranked within itself)")
+    league.add_argument("--cuts", help="segment cut points 'a,b,c': three ascending numbers from 1 to 4 (default: "
+                        "bracketed from the file's published segments, else pooled quartiles)")
     league.add_argument("--bootstrap", type=int, default=None, metavar="B",
-                        help="bootstrap replicates for the likely ranges (default 5000)")
-    league.add_argument("--seed", type=int, default=None, metavar="S", help="random seed (default 2025)")
+                        help=f"bootstrap replicates for the likely ranges, 1 to {_limits.MAX_BOOTSTRAP:,} "
+                        "(default 5,000)")
+    league.add_argument("--seed", type=int, default=None, metavar="S",
+                        help=f"random seed, 0 to {_limits.MAX_SEED:,} (default 2025)")
 
-    imr = sub.add_parser("imr", help="one metric's ranking within trust type, as CSV on stdout")
-    imr.add_argument("files", nargs="+", metavar="FILE")
+    imr = sub.add_parser("imr", help="one metric's ranking within trust type, as CSV on stdout",
+                         epilog=f"{_DEFAULT_DATA} {_LIMITS}")
+    imr.add_argument("files", nargs="*", metavar="FILE", help=files_help)
     imr.add_argument("--metric", required=True, help="metric ID, raw (OF0082) or score (OF1082)")
-    imr.add_argument("--quarter", help="quarter (default: the latest)")
+    imr.add_argument("--quarter", help=quarter_help)
 
-    validate = sub.add_parser("validate", help="check files and say what each holds")
-    validate.add_argument("files", nargs="+", metavar="FILE")
+    validate = sub.add_parser("validate", help="check files and say what each holds",
+                              epilog=f"{_DEFAULT_DATA} {_LIMITS}")
+    validate.add_argument("files", nargs="*", metavar="FILE", help=files_help)
     return parser
 
 
@@ -41,63 +65,103 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _read(paths, quarter=None):
-    from pathlib import Path
+def _files(args) -> list:
+    from ._bundled import DEFAULT_FILES, DEFAULT_LEAGUE
 
-    from .io import read_files
-    from .problems import InputError, Problem
-
-    missing = [p for p in paths if not Path(p).is_file()]
-    if missing:
-        raise InputError([Problem(p, "no such file.", "Check the path.") for p in missing])
-    from .catalogue import normalise_quarter
-
-    return read_files(paths, quarter and (normalise_quarter(quarter) or quarter), validate=False)
+    return list(args.files) or [*DEFAULT_FILES, DEFAULT_LEAGUE]
 
 
-def _pick_quarter(dataset, quarter):
-    from .catalogue import normalise_quarter
+def _quarter_argument(text: str | None) -> tuple[str | None, int | None]:
+    """``--quarter`` as (label, None) or, for a bare 'Q1', (None, 1). A label that is not a quarter at all may name
+    a template's scenario; one whose years do not follow (Q4 2025/99) is refused."""
+    import re
 
-    if quarter is None:
+    from ._cells import normalise_text, quarter_label
+
+    if text is None:
+        return None, None
+    bare = re.fullmatch(r"Q([1-4])", normalise_text(text), re.IGNORECASE)
+    if bare:
+        return None, int(bare.group(1))
+    label, reason = quarter_label(text)
+    if reason:
+        raise _Usage(f"--quarter '{text}' is not a quarter: {reason}; write it like 'Q4 2025/26' (or 'Q4' when the "
+                     "files hold one Q4).")
+    return label or normalise_text(text), None
+
+
+def _read(args):
+    from ._load import read_files
+
+    label, _ = _quarter_argument(args.quarter)
+    return read_files(_files(args), label, validate=False)
+
+
+def _pick_quarter(dataset, text: str | None) -> str:
+    from .catalogue import parse_quarter
+
+    label, bare = _quarter_argument(text)
+    held = ", ".join(dataset.quarters)
+    if text is None:
         return dataset.quarters[-1]
-    wanted = normalise_quarter(quarter) or quarter
-    if wanted not in dataset.quarters:
-        raise ValueError(f"quarter '{quarter}' is not in the files; they hold {', '.join(dataset.quarters)}.")
-    return wanted
+    if bare is not None:
+        matches = [q for q in dataset.quarters if (parse_quarter(q) or (0, 0))[1] == bare]
+        if len(matches) != 1:
+            which = "no" if not matches else f"{len(matches)}"
+            raise _Usage(f"--quarter '{text}': the files hold {which} Q{bare} quarters ({held}); name the year, "
+                         f"such as --quarter '{matches[-1] if matches else f'Q{bare} 2025/26'}'.")
+        return matches[0]
+    if label not in dataset.quarters:
+        raise _Usage(f"--quarter '{text}' is not in the files; they hold {held}.")
+    return label
+
+
+def _cuts(text: str) -> tuple[float, float, float]:
+    try:
+        cuts = tuple(float(x) for x in text.split(","))
+    except ValueError:
+        cuts = ()
+    if len(cuts) != 3 or not all(math.isfinite(c) and 1 <= c <= 4 for c in cuts) or list(cuts) != sorted(cuts):
+        raise _Usage(f"--cuts '{text}' must be three ascending numbers from 1 to 4, such as 2.05,2.32,2.62.")
+    return cuts
+
+
+def _in_range(option: str, value: int | None, low: int, high: int, default: int) -> int:
+    if value is None:
+        return default
+    if not low <= value <= high:
+        raise _Usage(f"{option} {value} must be a whole number from {low:,} to {high:,} (default {default:,}).")
+    return value
 
 
 def _league(args) -> int:
-    from . import catalogue as cat
+    from . import _cells
     from .banding import FixedCuts
+    from .catalogue import TRUST_TYPE_CODES
     from .formats import league_layout, to_csv
     from .model import Method, assess
     from .uncertainty import DEFAULT_REPLICATES, DEFAULT_SEED, likely_ranges
 
-    dataset = _read(args.files, args.quarter)
-    quarter = _pick_quarter(dataset, args.quarter)
-    dataset = dataset.only([quarter])
-    method = Method()
-    if args.cuts:
-        try:
-            cuts = tuple(float(x) for x in args.cuts.split(","))
-        except ValueError:
-            cuts = ()
-        if len(cuts) != 3 or list(cuts) != sorted(cuts):
-            return _fail(f"--cuts '{args.cuts}' must be three ascending numbers such as 2.05,2.32,2.62.")
-        method = Method(banding=FixedCuts(cuts))
-    assessment = assess(dataset, method, details=False)
-    table = assessment.quarter(quarter)
+    method = Method(banding=FixedCuts(_cuts(args.cuts))) if args.cuts else Method()
+    replicates = _in_range("--bootstrap", args.bootstrap, 1, _limits.MAX_BOOTSTRAP, DEFAULT_REPLICATES)
+    seed = _in_range("--seed", args.seed, 0, _limits.MAX_SEED, DEFAULT_SEED)
+    wanted = None
     if args.trust_type:
-        wanted = cat.canonical_trust_type(args.trust_type)
+        wanted = _cells.canonical_trust_type(args.trust_type)
+        if wanted is None:
+            codes = ", ".join(TRUST_TYPE_CODES.values())
+            raise _Usage(f"--trust-type '{args.trust_type}' is not a trust type; use {codes} or NHS England's "
+                         "names (Acute trust, Mental health and community trust, Ambulance trust).")
+    dataset = _read(args)
+    quarter = _pick_quarter(dataset, args.quarter)
+    assessment = assess(dataset.only([quarter]), method, details=False)
+    table = assessment.quarter(quarter)
+    if wanted:
         if wanted not in set(table["trust_type"]):
-            return _fail(f"--trust-type '{args.trust_type}' is not in the files; they hold "
+            raise _Usage(f"--trust-type '{args.trust_type}' ({wanted}) is not in the files for {quarter}; they hold "
                          f"{', '.join(sorted(set(table['trust_type'])))}.")
         table = table[table["trust_type"] == wanted]
-    replicates = args.bootstrap if args.bootstrap is not None else DEFAULT_REPLICATES
-    if replicates < 1:
-        return _fail("--bootstrap must be at least 1.")
-    ranges = likely_ranges(assessment, [quarter], replicates=replicates,
-                           seed=args.seed if args.seed is not None else DEFAULT_SEED)
+    ranges = likely_ranges(assessment, [quarter], replicates=replicates, seed=seed)
     table = table.merge(ranges, on=["quarter", "trust_code"], how="left")
     if args.cuts and (table["source"] == "league table").any():
         print("note: trusts read from a league table keep no likely range of rank after re-segmenting (their "
@@ -107,21 +171,22 @@ def _league(args) -> int:
 
 
 def _imr(args) -> int:
+    from ._cells import normalise_text
     from .formats import to_csv
     from .model import assess
 
-    metric = args.metric.strip().upper()
-    if metric[:3] not in ("OF0", "OF1") or len(metric) != 6:
-        return _fail(f"--metric '{args.metric}' is not a metric ID such as OF0082 or OF1082.")
+    metric = normalise_text(args.metric).upper()
+    if metric[:3] not in ("OF0", "OF1") or len(metric) != 6 or not metric[3:].isdigit():
+        raise _Usage(f"--metric '{args.metric}' is not a metric ID such as OF0082 or OF1082.")
     score_id = "OF1" + metric[3:]
-    dataset = _read(args.files, args.quarter)
+    dataset = _read(args)
     quarter = _pick_quarter(dataset, args.quarter)
     scores = assess(dataset.only([quarter])).scores
     rows = scores[(scores["metric_id"] == score_id) & (scores["quarter"] == quarter)]
     if rows.empty:
         have = sorted(scores.loc[scores["quarter"] == quarter, "metric_id"].unique())
-        return _fail(f"metric {metric} has no scores in {quarter}; the files hold {', '.join(have)}.")
-    rows = rows.sort_values(["trust_type", "imr_rank", "trust_name"])
+        raise _Usage(f"metric {metric} has no scores in {quarter}; the files hold {', '.join(have)}.")
+    rows = rows.sort_values(["trust_type", "imr_rank", "trust_name"]).assign(metric_id=metric)
     out = rows.rename(columns={
         "quarter": "Quarter", "trust_type": "Trust_type", "trust_code": "Trust_code", "trust_name": "Trust_name",
         "metric_id": "Metric_ID", "metric_name": "Metric", "value": "Value", "units": "Units",
@@ -134,27 +199,29 @@ def _imr(args) -> int:
 
 
 def _validate(args) -> int:
-    from pathlib import Path
-
-    from .io import read_file, summarise
+    """Each file on a line of its own (OK, or not valid with its problems), then what the files disagree on."""
+    from ._load import combine, read_each, summarise
     from .problems import InputError
 
-    status = 0
-    for path in args.files:
-        p = Path(path)
-        if not p.is_file():
-            print(f"{path}: no such file. Fix: check the path.", file=sys.stderr)
+    status, done = 0, []
+    for path in _files(args):
+        read, errors = read_each([path])
+        if errors:
+            print(f"{errors[0].file}: not valid.\n{InputError(errors).report(terminal=True)}", file=sys.stderr)
             status = 2
-            continue
+        for item in read:
+            done.append(item)
+            print(f"OK {summarise(item.name, item.kind, item.frame).describe()}")
+            for w in item.warnings:
+                print(f"  note: {w.text(terminal=True)}")
+    if len(done) > 1:
         try:
-            kind, frame, warnings = read_file(p.name, p.read_bytes())
+            dataset = combine(done)
         except InputError as err:
-            print(f"{p.name}: not valid.\n{err}", file=sys.stderr)
-            status = 2
-            continue
-        print(f"OK {summarise(p.name, kind, frame).describe()}")
-        for w in warnings:
-            print(f"  note: {w}")
+            print(f"the files together are not valid:\n{err.report(terminal=True)}", file=sys.stderr)
+            return 2
+        for w in dataset.warnings[sum(len(item.warnings) for item in done):]:
+            print(f"  note (the files together): {w.text(terminal=True)}")
     return status
 
 
@@ -165,11 +232,19 @@ def main(argv=None) -> int:
     try:
         return {"league": _league, "imr": _imr, "validate": _validate}[args.command](args)
     except InputError as err:
-        return _fail(f"cannot use the input:\n{err}")
-    except ValueError as err:
+        return _fail(f"cannot use the input:\n{err.report(terminal=True)}")
+    except (_Usage, ValueError) as err:
         return _fail(str(err))
-    except BrokenPipeError:
+    except BrokenPipeError:  # the reader of stdout stopped early (| head): not an error
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except MemoryError:
+        return _fail("out of memory: the files are too large for this machine; load fewer at a time.")
+    except Exception as err:  # never a traceback: a bug in the engine is still reported as one line
+        return _fail(f"internal error ({type(err).__name__}: {err}); this is a bug in oversight, please report it "
+                     "with the command you ran.")
 
 
 if __name__ == "__main__":

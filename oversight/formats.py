@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import re
+import unicodedata
+
 import numpy as np
 import pandas as pd
 
@@ -12,7 +16,14 @@ LEAGUE_LAYOUT = [
     "Likely_range_of_average_score", "Segment", "Trust_in_financial_deficit", "Rank", "Likely_range_of_rank",
 ]  # fmt: skip
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: Characters that make a spreadsheet read a cell as a formula (OWASP's CSV-injection list, and the full-width and
+#: small forms a spreadsheet may fold to them: checked after NFKC, so U+FF1D and U+FE66 count as "=").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+#: Line breaks some program may end a row at. The csv writer quotes a field holding its own line terminator (LF);
+#: a field holding any other is written with every text field quoted.
+_OTHER_LINE_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_PLAIN_NUMBER = re.compile(r" *[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)? *", re.ASCII)
+_QUOTES = "'\"\u2018\u2019\u201c\u201d\uff02\uff07"
 
 
 def _number(x: float) -> str:
@@ -93,34 +104,86 @@ def league_layout(table: pd.DataFrame) -> pd.DataFrame:
     }).reset_index(drop=True)
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+def _is_formula(text: str) -> bool:
+    """Whether a spreadsheet could run ``text`` as a formula.
 
-
-def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """Prefix ``'`` to text cells that a spreadsheet would run as a formula (starting =, +, -, @, tab or CR).
-
-    Numbers are left alone (a negative number is data, not a formula); only text columns are changed. Returns
-    ``frame`` itself when nothing needs changing.
+    True when the first character that is not white space, a control or invisible character or a quote mark is a
+    formula start (``= + - @``, or a full-width or small form of one), and when the text begins with a tab, CR or LF
+    (OWASP); False for a plain number written as text (``-1.5`` is data, not a formula).
     """
-    out = frame
+    if not text or text[0].isascii() and text[0].isalnum() or _PLAIN_NUMBER.fullmatch(text):
+        return False
+    if text[0] in "\t\r\n":
+        return True
+    for ch in text:
+        if ch.isspace() or ch in _QUOTES or unicodedata.category(ch)[0] == "C":
+            continue
+        return unicodedata.normalize("NFKC", ch) in _FORMULA_START or ch == "\u2212"
+    return False
+
+
+def _strings(frame: pd.DataFrame) -> dict:
+    """Each text column's distinct string values (the checks below look at each value once)."""
+    out = {}
     for col in frame.columns:
         column = frame[col]
-        if not (column.dtype == object or pd.api.types.is_string_dtype(column)):
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            values = column.cat.categories
+        elif column.dtype == object or pd.api.types.is_string_dtype(column):
+            values = column.dropna().unique()
+        else:
             continue
-        risky = {v for v in column.dropna().unique()
-                 if isinstance(v, str) and v.startswith(_FORMULA_START) and not _is_number(v)}
-        if risky:
-            if out is frame:
-                out = frame.copy()
-            out[col] = column.astype(object).map(lambda v, risky=risky: "'" + v if v in risky else v)
+        out[col] = [v for v in values if isinstance(v, str)]
     return out
 
 
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Prefix ``'`` to every text cell (and column name) a spreadsheet could run as a formula.
+
+    A cell is risky when, after any leading white space, control or invisible characters and quote marks, it starts
+    with ``=``, ``+``, ``-`` or ``@`` (or their full-width forms ``＝ ＋ － ＠``), or when it starts with a tab, CR or
+    LF, as OWASP's CSV-injection advice lists. Numbers are left alone, in numeric columns and as text (a negative
+    number is data, not a formula).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Any table; text, string and categorical columns are checked, and the column names.
+
+    Returns
+    -------
+    DataFrame
+        A copy with risky cells prefixed, or ``frame`` itself when nothing needs changing (never changed in place).
+    """
+    out = frame
+    for col, values in _strings(frame).items():
+        risky = {v for v in values if _is_formula(v)}
+        if risky:
+            if out is frame:
+                out = frame.copy()
+            out[col] = frame[col].astype(object).map(lambda v, risky=risky: "'" + v if v in risky else v)
+    names = ["'" + c if isinstance(c, str) and _is_formula(c) else c for c in frame.columns]
+    return out if names == list(frame.columns) else out.set_axis(names, axis=1)
+
+
 def to_csv(frame: pd.DataFrame) -> str:
-    """CSV text with formulas neutralised, for every download and the command line."""
-    return neutralise_formulas(frame).to_csv(index=False, lineterminator="\n")
+    """CSV text that is safe to open in a spreadsheet, for every download and the command line.
+
+    Formulas are neutralised (:func:`neutralise_formulas`); a field holding a line break is always quoted, so a
+    spreadsheet cannot start a new row inside it (LF is quoted by the csv writer itself; if any field holds another
+    line break, CR among them, every text field is quoted). Rows end in LF.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The table to write; its index is not written.
+
+    Returns
+    -------
+    str
+        The CSV text, header first.
+    """
+    texts = [*(c for c in frame.columns if isinstance(c, str)), *(v for vs in _strings(frame).values() for v in vs)]
+    breaks = any(_OTHER_LINE_BREAKS.search(v) for v in texts)
+    return neutralise_formulas(frame).to_csv(index=False, lineterminator="\n",
+                                             quoting=csv.QUOTE_NONNUMERIC if breaks else csv.QUOTE_MINIMAL)

@@ -10,7 +10,8 @@ class Problem:
     """One thing wrong (``severity="error"``) or worth knowing (``"warning"``) about an input file.
 
     ``row`` is the spreadsheet row number (the header is row 1), or None when the problem is about the whole file
-    or a whole column.
+    or a whole column. ``fix`` is worded for the app; ``terminal_fix``, when given, is the same advice worded for
+    the command line (which has no upload page and takes ``--quarter``).
     """
 
     file: str
@@ -19,6 +20,7 @@ class Problem:
     row: int | None = None
     column: str | None = None
     severity: str = "error"
+    terminal_fix: str | None = None
 
     def where(self) -> str:
         parts = [self.file]
@@ -28,9 +30,14 @@ class Problem:
             parts.append(f"column {self.column}")
         return ", ".join(parts)
 
-    def __str__(self) -> str:
+    def text(self, terminal: bool = False) -> str:
+        """``file, row 5, column Value: message Fix: fix``, the fix worded for a terminal if ``terminal``."""
+        fix = self.terminal_fix if terminal and self.terminal_fix else self.fix
         text = f"{self.where()}: {self.message}"
-        return f"{text} Fix: {self.fix}" if self.fix else text
+        return f"{text} Fix: {fix}" if fix else text
+
+    def __str__(self) -> str:
+        return self.text()
 
     def as_dict(self) -> dict:
         return {
@@ -48,10 +55,14 @@ class InputError(ValueError):
 
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
+        super().__init__(self.report())
+
+    def report(self, terminal: bool = False, limit: int = 10) -> str:
+        """The first ``limit`` errors (or, if none, warnings), one ``- ...`` line each."""
         errors = [p for p in self.problems if p.severity == "error"] or self.problems
-        shown = "\n".join(f"- {p}" for p in errors[:10])
-        more = f"\n- ... and {len(errors) - 10} more" if len(errors) > 10 else ""
-        super().__init__(shown + more)
+        shown = "\n".join(f"- {p.text(terminal)}" for p in errors[:limit])
+        more = f"\n- ... and {len(errors) - limit} more" if len(errors) > limit else ""
+        return shown + more
 
     @property
     def errors(self) -> list[Problem]:

@@ -3,8 +3,8 @@
 Why pandera rather than hand-written checks: one declarative schema per frame documents the columns and their
 rules in one place, ``validate(lazy=True)`` reports every failing cell at once (turned into
 :class:`~oversight.problems.Problem` rows for the user), and the same schemas check the engine's outputs in the tests.
-The readers in :mod:`oversight.io` catch the faults a person makes (and word the fix); the schemas here are the final
-guarantee that what the engine computes on has the right shape.
+The readers (:mod:`oversight._fileformats`) catch the faults a person makes (and word the fix); the schemas here
+are the final guarantee that what the engine computes on has the right shape.
 """
 
 from __future__ import annotations
@@ -94,13 +94,11 @@ ASSESSMENT = pa.DataFrameSchema(
     name="assessment",
 )
 
-_SCHEMAS = {"data": METRICS, "template": METRICS, "league": LEAGUE}
-
-
-def validate_frame(kind: str, frame: pd.DataFrame, name: str) -> pd.DataFrame:
-    """Validate a frame read from file ``name``; any failure becomes an :class:`InputError` naming rows."""
+def validate_frame(schema: pa.DataFrameSchema, frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Validate a frame read from file ``name`` (each file format names its schema); any failure becomes an
+    :class:`InputError` naming rows."""
     try:
-        return _SCHEMAS[kind].validate(frame, lazy=True)
+        return schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as err:
         problems = []
         cases = err.failure_cases

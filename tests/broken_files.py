@@ -8,7 +8,7 @@ Every :class:`Case` says what the reader must do with the file:
 * ``outcome="warning"``: the file is read, and a warning mentions every word in ``says``.
 
 ``bug`` marks a case the engine gets wrong today (the tests mark it ``xfail(strict=True)`` with that reason);
-``max_file_mb`` lowers ``oversight.io.MAX_FILE_MB`` for that case only.
+``max_file_bytes`` lowers ``oversight._limits.MAX_FILE_BYTES`` for that case only.
 
 ``real_rows()`` and ``to_bytes()`` are the building blocks; ``CASES`` is the corpus.
 """
@@ -39,7 +39,7 @@ class Case:
     rows: tuple[int, ...] = ()  # spreadsheet rows the matching problem must name
     fix: str = ""  # a word the matching problem's fix must contain
     names: tuple[str, ...] = ()  # trust names that must come out of an accepted file exactly like this
-    max_file_mb: float | None = None
+    max_file_bytes: int | None = None
     bug: str | None = None  # an engine bug this case shows (xfail, strict)
 
     def __repr__(self) -> str:  # keep pytest's output short: the bytes can be megabytes
@@ -211,7 +211,8 @@ def _cases() -> list[Case]:
     add("xlsx", "nof_data.xlsx", minimal_xlsx(header, rows[:50]), "error", says=("excel",), fix="save as")
     add("xls", "nof_data.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + data[:4096], "error",
         says=("old-style excel",), fix="save as")
-    add("too-big", "big.csv", data, "error", says=("limit",), fix="split", max_file_mb=1)
+    add("too-big", "big.csv", data, "error", says=("limit", "1,000,000 bytes"), fix="split",
+        max_file_bytes=1_000_000)
 
     # The wrong columns --------------------------------------------------------------------------------------------
     v = col["Value"]

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 import oversight
-from oversight import io as oio
+from oversight import _limits
 from oversight.schemas import METRICS
 
 from .broken_files import ACCEPTED, CASES, ERRORS, Case, real_rows, template_bytes, to_bytes
@@ -97,8 +97,8 @@ def test_the_unbroken_files_read_cleanly():
 
 @pytest.mark.parametrize("case", _params(CASES))
 def test_engine_reports_bad_input(case: Case, monkeypatch, clean_metrics):
-    if case.max_file_mb is not None:
-        monkeypatch.setattr(oio, "MAX_FILE_MB", case.max_file_mb)
+    if case.max_file_bytes is not None:
+        monkeypatch.setattr(_limits, "MAX_FILE_BYTES", case.max_file_bytes)
     try:
         dataset = oversight.read_files([(case.name, case.data)])
     except oversight.InputError as err:  # any other exception fails the test: that is the point
@@ -124,12 +124,13 @@ def test_engine_reports_bad_input(case: Case, monkeypatch, clean_metrics):
 # ----------------------------------------------------------------------------------------------------------------
 # (b) through the command line
 
-_SHIM = ("import sys; import oversight.io as io; io.MAX_FILE_MB = float(sys.argv.pop(1)); "
+_SHIM = ("import sys; import oversight._limits as limits; limits.MAX_FILE_BYTES = int(sys.argv.pop(1)); "
          "from oversight.__main__ import main; sys.exit(main(sys.argv[1:]))")
 
 
-def _run(args, limit_mb=None) -> subprocess.CompletedProcess:
-    head = [sys.executable, "-m", "oversight"] if limit_mb is None else [sys.executable, "-c", _SHIM, str(limit_mb)]
+def _run(args, limit_bytes=None) -> subprocess.CompletedProcess:
+    head = [sys.executable, "-m", "oversight"] if limit_bytes is None else [sys.executable, "-c", _SHIM,
+                                                                             str(limit_bytes)]
     return subprocess.run([*head, *map(str, args)], cwd=ROOT, capture_output=True, text=True, timeout=120,
                           env={**os.environ, "PYTHONIOENCODING": "utf-8"})
 
@@ -143,7 +144,7 @@ def cli_results(tmp_path_factory) -> dict:
         for case in CASES:
             path = folder / case.name
             path.write_bytes(case.data)
-            jobs[case.id] = pool.submit(_run, ["validate", path], case.max_file_mb)
+            jobs[case.id] = pool.submit(_run, ["validate", path], case.max_file_bytes)
         return {cid: job.result() for cid, job in jobs.items()}
 
 

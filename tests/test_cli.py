@@ -175,7 +175,7 @@ def test_league_table_without_quarter_column_is_read_with_the_quarter_option(tmp
 def test_imr_prints_one_row_per_trust_with_ranks_from_1():
     rows = table(ok("imr", DATA_FILE, "--metric", "OF0082"))
     assert len(rows) == 61 and rows["Trust_code"].is_unique
-    assert set(rows["Metric_ID"]) == {"OF1082"} and set(rows["Quarter"]) == {"Q4 2025/26"}
+    assert set(rows["Metric_ID"]) == {"OF0082"} and set(rows["Quarter"]) == {"Q4 2025/26"}  # the ID asked for
     ranks = rows["Rank"].astype(int)
     assert ranks.iloc[0] == 1 and ranks.is_monotonic_increasing and ranks.max() <= 61
     values = rows["Value"].astype(float)  # sickness absence: lower is better
@@ -273,3 +273,144 @@ def test_validate_fictional_files(national_paths):
     assert len(lines) == 2
     assert "134 trusts" in lines[0] and "Acute trust" in lines[0]
     assert "10 trusts" in lines[1] and "Ambulance trust" in lines[1]
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Arguments: refused with a message before any work, never a traceback
+#
+# These run ``main`` in this process (the same code ``python -m oversight`` runs; the tests above start real
+# subprocesses), which keeps each under a tenth of a second.
+
+
+def here(*args) -> subprocess.CompletedProcess:
+    """``python -m oversight ARGS`` run in this process, as a CompletedProcess."""
+    import contextlib
+
+    from oversight.__main__ import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as stop:  # argparse's own errors and --help
+            code = stop.code
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
+
+
+def ok_here(*args) -> str:
+    result = here(*args)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+BAD_ARGUMENTS = [
+    ("--cuts", "nan,nan,nan"), ("--cuts", "inf,2.3,2.6"), ("--cuts", "0.5,2,3"), ("--cuts", "2,3,9"),
+    ("--bootstrap", "1000000000"), ("--bootstrap", "0"), ("--bootstrap", "-3"), ("--bootstrap", "1e3"),
+    ("--seed", "-1"), ("--seed", str(2**40)), ("--quarter", "Q4 2025/99"), ("--quarter", "Q5"),
+    ("--trust-type", "dentist"),
+]
+
+
+@pytest.mark.parametrize(("option", "value"), BAD_ARGUMENTS, ids=[f"{o} {v}" for o, v in BAD_ARGUMENTS])
+def test_bad_arguments_exit_2_with_a_message(option, value):
+    result = here("league", LEAGUE_FILE, option, value)
+    assert result.returncode == 2 and result.stdout == ""
+    assert option in result.stderr and value in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_quarter_refusal_says_why():
+    result = here("league", DATA_FILE, "--quarter", "Q4 2025/99")
+    assert "second year must follow the first" in result.stderr and "Q4 2025/26" in result.stderr
+
+
+@pytest.mark.parametrize(("code", "trust_type"), [("acute", "Acute trust"), ("mhc", "Mental health and community "
+                                                   "trust"), ("ambulance", "Ambulance trust"), ("AMBULANCE TRUST",
+                                                                                               "Ambulance trust")])
+def test_trust_type_takes_the_apps_codes_and_nhs_englands_names(national_paths, code, trust_type):
+    out = table(ok_here("league", *national_paths, "--trust-type", code, *FAST))
+    assert set(out["Trust_type"]) == {trust_type}
+
+
+def test_a_bare_q1_means_the_one_q1_in_the_files():
+    bare = ok_here("league", DATA_FILE, "--quarter", "Q1", *FAST)
+    assert bare == ok_here("league", DATA_FILE, "--quarter", "Q1 2025/26", *FAST)
+
+
+def test_a_bare_q1_with_two_years_of_files_asks_for_the_year(tmp_path):
+    later = tmp_path / "nof-2026-27.csv"
+    later.write_bytes(DATA_FILE.read_bytes().replace(b"2025/26", b"2026/27"))
+    result = here("league", DATA_FILE, later, "--quarter", "q1", *FAST)
+    assert result.returncode == 2 and "2 Q1 quarters" in result.stderr and "Q1 2026/27" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("metric", ["OF0082", "OF1082", "of0082"])
+def test_imr_prints_the_metric_id_as_asked(metric):
+    rows = table(ok_here("imr", DATA_FILE, "--metric", metric))
+    assert set(rows["Metric_ID"]) == {metric.upper()} and len(rows) == 61
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# No FILE: everything real we hold, as the app opens on
+
+
+def test_validate_with_no_file_checks_the_bundled_default_data():
+    from oversight import io as nof_io
+
+    lines = ok("validate").strip().splitlines()  # a real subprocess: no FILE at all
+    assert [line.split(":")[0] for line in lines] == [
+        f"OK {path.name}" for path in (*nof_io.DEFAULT_FILES, nof_io.DEFAULT_LEAGUE)]
+
+
+def test_league_with_no_file_ranks_every_real_trust_in_q1():
+    out = table(ok_here("league", "--quarter", "Q1", *FAST))
+    assert out.groupby("Trust_type").size().to_dict() == {"Acute trust": 134, "Mental health and community trust": 61}
+    latest = table(ok_here("league", *FAST))
+    assert set(latest["Quarter"]) == {"Q4 2025/26"} and len(latest) == 61
+
+
+def test_help_says_what_runs_with_no_file_and_the_limits():
+    for command in ([], ["league"], ["validate"]):
+        text = " ".join(ok_here(*command, "--help").split())
+        assert "With no FILE, the bundled default data" in text and "50 MB" in text, command
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Errors read as advice for a terminal
+
+
+def test_a_file_that_is_not_nof_gets_terminal_advice(tmp_path):
+    path = tmp_path / "notes.csv"
+    path.write_bytes(b"name,age\nann,3\n")
+    result = here("validate", path)
+    assert result.returncode == 2 and "Give NHS England's NOF data" in result.stderr
+    assert "Upload" not in result.stderr
+
+
+def test_a_file_without_quarters_is_told_about_the_option(tmp_path):
+    rows = table(LEAGUE_FILE.read_bytes().decode("utf-8-sig")).drop(columns="Quarter")
+    path = tmp_path / "league-no-quarter.csv"
+    path.write_bytes(syn.to_csv_bytes(rows))
+    result = here("league", path)
+    assert result.returncode == 2 and "--quarter 'Q1 2025/26'" in result.stderr, result.stderr
+
+
+def test_an_unexpected_failure_is_one_line_and_exit_2(monkeypatch, capsys):
+    from oversight import model
+    from oversight.__main__ import main
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(model, "assess", broken)
+    assert main(["league", str(LEAGUE_FILE), *FAST]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("internal error (RuntimeError: boom)") and err.count("\n") == 1
+
+
+def test_a_quarter_given_for_a_file_without_quarters_must_be_a_quarter(tmp_path):
+    rows = table(LEAGUE_FILE.read_bytes().decode("utf-8-sig")).drop(columns="Quarter")
+    path = tmp_path / "league-no-quarter.csv"
+    path.write_bytes(syn.to_csv_bytes(rows))
+    result = here("league", path, "--quarter", "Q5")
+    assert result.returncode == 2 and "'Q5', is not a quarter" in result.stderr and "--quarter" in result.stderr

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
+from pathlib import Path
 
 import pytest
 
-from oversight import io
+from oversight import InputError, io
 
 from .conftest import ROOT
 
@@ -39,8 +40,23 @@ def test_shipped_files_match_the_shared_originals_when_present():
 
 
 def test_upload_limit_is_the_same_in_streamlit_and_the_engine():
+    """One figure in bytes. ``server.maxUploadSize`` is in megabytes; Streamlit's uploader in the browser turns it
+    into bytes with 1000 per kilobyte (1024 only when the browser runs on Windows) and its server allows 1024 x 1024
+    per megabyte, so the smallest limit anyone meets is 50 x 1000 x 1000 bytes: the engine's."""
+    import streamlit
+
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
-    assert config["server"]["maxUploadSize"] == io.MAX_FILE_MB
+    assert config["server"]["maxUploadSize"] * 1000 * 1000 == io.MAX_FILE_BYTES == 50_000_000
+    assert config["server"]["maxUploadSize"] == io.MAX_FILE_MB  # the figure the upload page shows
+    # How the installed Streamlit converts it (so an upgrade that changes the rule shows up here).
+    package = Path(streamlit.__file__).parent
+    frontend = [p.read_text(errors="replace") for p in (package / "static" / "static" / "js").glob("utils.*.js")]
+    assert any("?1024:1e3" in js for js in frontend), "the uploader no longer uses 1000 bytes per kilobyte"
+    server = (package / "web" / "server" / "starlette" / "starlette_routes.py").read_text()
+    assert 'config.get_option("server.maxUploadSize") * 1024 * 1024' in server
+    # The engine refuses one byte over the figure, before decoding anything.
+    with pytest.raises(InputError, match="50,000,000 bytes"):
+        io.read_file("big.csv", b" " * (io.MAX_FILE_BYTES + 1))
 
 
 def test_trust_register_has_the_205_trusts_and_the_2026_closures():
