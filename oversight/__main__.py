@@ -139,6 +139,7 @@ def _league(args) -> int:
     from .banding import FixedCuts
     from .catalogue import TRUST_TYPE_CODES
     from .formats import league_layout, to_csv
+    from .league import THEIRS, league_table
     from .model import Method, assess
     from .uncertainty import DEFAULT_REPLICATES, DEFAULT_SEED, likely_ranges
 
@@ -155,14 +156,17 @@ def _league(args) -> int:
     dataset = _read(args)
     quarter = _pick_quarter(dataset, args.quarter)
     assessment = assess(dataset.only([quarter]), method, details=False)
-    table = assessment.quarter(quarter)
+    ranges = likely_ranges(assessment, [quarter], replicates=replicates, seed=seed)
+    table = league_table(assessment, quarter, ranges, plan=False)
     if wanted:
         if wanted not in set(table["trust_type"]):
             raise _Usage(f"--trust-type '{args.trust_type}' ({wanted}) is not in the files for {quarter}; they hold "
                          f"{', '.join(sorted(set(table['trust_type'])))}.")
         table = table[table["trust_type"] == wanted]
-    ranges = likely_ranges(assessment, [quarter], replicates=replicates, seed=seed)
-    table = table.merge(ranges, on=["quarter", "trust_code"], how="left")
+    theirs = int((table["range_source"] == THEIRS).sum())
+    if theirs:
+        print(f"note: likely ranges are NHS England's published ones for {theirs} trusts (from their league table) "
+              f"and ours for {len(table) - theirs}.", file=sys.stderr)
     if args.cuts and (table["source"] == "league table").any():
         print("note: trusts read from a league table keep no likely range of rank after re-segmenting (their "
               "metric scores are not in the file).", file=sys.stderr)

@@ -75,6 +75,22 @@ def test_kent_community_is_row_1(league_from_data):
     assert (first["Trust_code"], first["Rank"], first["Segment"]) == ("RYY", "1.0", "1.0")
 
 
+def test_given_their_league_table_the_likely_ranges_are_nhs_englands(published):
+    """With NHS England's league table loaded beside their data file, every published likely range is theirs,
+    not the engine's own estimate (Kent 1.2 to 1.89, Central and North West London rank 1 to 9, Central London
+    Community 1 to 34), and the terminal is told whose they are."""
+    result = run("league", DATA_FILE, LEAGUE_FILE, *FAST)
+    assert result.returncode == 0, result.stderr
+    ours = table(result.stdout).set_index("Trust_code")
+    columns = ["Likely_range_of_average_score", "Likely_range_of_rank"]
+    pd.testing.assert_frame_equal(ours.loc[published.index, columns], published[columns])
+    assert ours.loc["RYY", "Likely_range_of_average_score"] == "1.2 to 1.89"
+    assert ours.loc["RV3", "Likely_range_of_rank"] == "1 to 9" and ours.loc["RYX", "Likely_range_of_rank"] == "1 to 34"
+    assert "NHS England's published ones for 61 trusts" in result.stderr
+    alone = table(ok("league", DATA_FILE, *FAST)).set_index("Trust_code")  # without it: ours
+    assert alone.loc["RV3", "Likely_range_of_rank"] != "1 to 9"
+
+
 def test_league_table_file_alone_is_reproduced_exactly():
     out = ok("league", LEAGUE_FILE)
     original = LEAGUE_FILE.read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
