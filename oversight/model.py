@@ -114,7 +114,7 @@ def published_summary(dataset: Dataset) -> pd.DataFrame:
     wide = wide.rename(columns={v: k for k, v in cat.SUMMARY_IDS.items()})
     ranks = summary[summary["metric_id"] == cat.SUMMARY_IDS["segment"]].set_index(keys)["rank"]
     wide["rank"] = ranks
-    info = m.drop_duplicates(keys).set_index(keys)[TRUST_COLUMNS[1:4] + ["trust_name"]]
+    info = summary.drop_duplicates(keys).set_index(keys)[TRUST_COLUMNS[1:4] + ["trust_name"]]
     from_data = info.join(wide, how="inner")
     league = dataset.league.set_index(keys)
     from_league = league[TRUST_COLUMNS[1:4] + ["trust_name", "average_score", "segment", "deficit", "rank",
@@ -122,10 +122,16 @@ def published_summary(dataset: Dataset) -> pd.DataFrame:
     from_league["deficit"] = from_league["deficit"].astype(float)
     # A trust not in deficit has the same segment before and after the override.
     from_league["unadjusted_segment"] = from_league["segment"].where(from_league["deficit"] == 0)
-    combined = from_data.combine_first(from_league) if len(from_data) else from_league
-    columns = ["average_score", "unadjusted_segment", "segment", "final_segment", "deficit", "rsp", "rank",
-               "score_lo", "score_hi", "rank_lo", "rank_hi"]
-    combined = combined.reindex(columns=TRUST_COLUMNS[1:4] + ["trust_name"] + columns)
+    columns = TRUST_COLUMNS[1:4] + ["trust_name", "average_score", "unadjusted_segment", "segment",
+                                    "final_segment", "deficit", "rsp", "rank", "score_lo", "score_hi", "rank_lo",
+                                    "rank_hi"]
+    from_data, from_league = from_data.reindex(columns=columns), from_league.reindex(columns=columns)
+    if len(from_league) and len(from_data):  # the data file's figures first, the league table's where it has none
+        index = from_data.index.union(from_league.index)
+        from_data, from_league = from_data.reindex(index), from_league.reindex(index)
+        combined = from_data.where(from_data.notna(), from_league)
+    else:
+        combined = from_data if len(from_data) else from_league
     return combined.reset_index()
 
 

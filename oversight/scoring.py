@@ -33,11 +33,10 @@ def _rules(metric_ids, framework: cat.Framework) -> dict:
 def comparison_groups(scores: pd.DataFrame, framework: cat.Framework = cat.FRAMEWORK) -> pd.Series:
     """The comparison group each score row is ranked in (with its quarter and metric), from the catalogue: the
     trust's own type, or the set of types ranked together ('other' for a trust outside that set)."""
-    labels = pd.Series("", index=scores.index, dtype=object)
-    for metric_id, rows in scores.groupby("metric_id"):
-        group = framework.metric(metric_id).group
-        labels[rows.index] = rows["trust_type"].map({t: group.label(t) for t in rows["trust_type"].unique()})
-    return labels
+    pairs = scores[["metric_id", "trust_type"]].drop_duplicates()
+    labels = {(m, t): framework.metric(m).group.label(t) for m, t in pairs.itertuples(index=False)}
+    index = pd.MultiIndex.from_frame(scores[["metric_id", "trust_type"]])
+    return pd.Series(pd.Series(labels).reindex(index).to_numpy(), index=scores.index, dtype=object)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -199,21 +198,23 @@ def recover_unrounded(scores: pd.DataFrame, framework: cat.Framework = cat.FRAME
     candidates = scores[(scores["score_source"] == "published") & ranked & ~kept]
     if candidates.empty:
         return scores
-    out = scores.copy()
+    score = scores["score"].to_numpy(float).copy()
+    source = scores["score_source"].to_numpy(object).copy()
+    position = pd.Series(np.arange(len(scores)), index=scores.index)
     groups = comparison_groups(candidates, framework)
     for (_, metric_id, label), rows in candidates.groupby([candidates["quarter"], candidates["metric_id"], groups]):
         if label == "other":
             continue
         rule = info[metric_id].rule
-        spread = rows.index[rule.is_spread(rows["score"])]
+        at = position[rows.index].to_numpy()[rule.is_spread(rows["score"])]
         lo, hi = rule.spread
-        size = comparison_group_size(rows.loc[spread, "score"].to_numpy(float), len(spread), (lo, hi))
+        size = comparison_group_size(score[at], len(at), (lo, hi))
         if not size:
             continue
         step = (size - 1) / (hi - lo)
-        out.loc[spread, "score"] = lo + np.round((out.loc[spread, "score"] - lo) * step) / step
-        out.loc[spread, "score_source"] = f"published, unrounded on its group's grid (N = {size})"
-    return out
+        score[at] = lo + np.round((score[at] - lo) * step) / step
+        source[at] = f"published, unrounded on its group's grid (N = {size})"
+    return scores.assign(score=score, score_source=source)
 
 
 # ----------------------------------------------------------------------------------------------------------------
