@@ -5,5 +5,6 @@ Pages import from here and from :mod:`oversight`; the engine never imports this 
 
 from . import charts, data, show, state
 from .sidebar import page_setup, sidebar
+from .text import md, plain
 
-__all__ = ["charts", "data", "page_setup", "show", "sidebar", "state"]
+__all__ = ["charts", "data", "md", "page_setup", "plain", "show", "sidebar", "state"]

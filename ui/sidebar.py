@@ -6,7 +6,8 @@ import streamlit as st
 
 import oversight as nof
 
-from . import data, show, state
+from . import controls, data, icons, state
+from .text import md, plain
 
 PAGES = [
     ("streamlit_app.py", "Overview", ":material/dashboard:"),
@@ -17,11 +18,14 @@ PAGES = [
     ("pages/5_Upload.py", "Upload a CSV", ":material/upload_file:"),
     ("pages/6_What_if.py", "What-if: change the method", ":material/tune:"),
 ]
-UPLOAD = "upload"
+UPLOAD = state.UPLOAD
+# Every value a link may carry, read on whichever page the link opens (each page writes back only its own).
+LINK_PARAMS = state.GLOBAL + (state.METRIC,) + controls.METHOD_PARAMS
 
 
 def page_setup(title: str, icon: str) -> None:
-    st.set_page_config(page_title=f"{title} | NOF explorer", page_icon=icon, layout="wide")
+    """Page title and favicon: ``icon`` (":material/name:") drawn from Streamlit's own font, sent inline."""
+    st.set_page_config(page_title=f"{title} | NOF explorer", page_icon=icons.favicon(icon), layout="wide")
 
 
 def current_dataset() -> tuple[str, nof.Dataset, str]:
@@ -36,14 +40,16 @@ def current_dataset() -> tuple[str, nof.Dataset, str]:
 
 def sidebar(page_params: tuple[state.Param, ...] = ()) -> state.View:
     """Draw the shared sidebar and return the view it selects. ``page_params`` are a page's own URL values."""
-    state.restore(state.GLOBAL + tuple(page_params))
     has_upload = bool(st.session_state.get("upload_files"))
     with st.sidebar:
         st.markdown("### NOF explorer")
-        if st.session_state.get("dataset") == UPLOAD and not has_upload:
+        state.restore(LINK_PARAMS)
+        foreign = st.session_state.get("dataset") == UPLOAD and not has_upload
+        if foreign:
             st.info("The link asked for an uploaded dataset, which belongs to another session; showing the "
                     "default data.")
-        state.choose("dataset", [data.DEFAULT_KEY, UPLOAD] if has_upload else [data.DEFAULT_KEY], data.DEFAULT_KEY)
+        state.choose("dataset", [data.DEFAULT_KEY, UPLOAD] if has_upload else [data.DEFAULT_KEY], data.DEFAULT_KEY,
+                     quiet=foreign)
         if has_upload:
             st.radio("Dataset", [data.DEFAULT_KEY, UPLOAD], key="dataset",
                      format_func=lambda k: "NHS England's data (default)" if k == data.DEFAULT_KEY else "Your upload")
@@ -74,13 +80,13 @@ def sidebar(page_params: tuple[state.Param, ...] = ()) -> state.View:
         global_params = {k: v for k, v in view_params.items() if k in {p.name for p in state.GLOBAL}}
         st.divider()
         for path, title, icon in PAGES:
-            st.page_link(path, label=title, icon=icon, query_params=global_params)
-        st.caption(show.plain(f"Data: {label}."))
+            st.page_link(path, label=plain(title), icon=icon, query_params=global_params)
+        st.caption(md("Data: {}.", label))
     return state.View(key, dataset, label, st.session_state["quarter"], st.session_state["trust_type"],
                       bool(st.session_state["non_specialist"] and acute), st.session_state["trust"])
 
 
-@st.cache_data(max_entries=64)
+@data.cached()
 def _trust_names(key: str, _dataset: nof.Dataset, quarter: str, trust_type: str,
                  non_specialist: bool) -> dict[str, str]:
     """Trust codes to names for one quarter and type (without specialist trusts if asked), sorted by name."""
