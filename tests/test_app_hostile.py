@@ -23,6 +23,7 @@ import oversight as nof
 import ui.show
 from oversight import io
 from tests import synthetic
+from tests.hostile_inputs import FILE_NAME, PAYLOADS, QUARTERS, hostile_template
 from tests.apptest_helpers import (
     CONFIDENCE,
     OVERVIEW,
@@ -73,13 +74,6 @@ def visit_every_page(at, current: str):
 # ---------------------------------------------------------------------------------------------------------------
 # 3. Markdown and links from files: text from a file is shown as text, on every page, in every markdown field.
 
-PAYLOADS = ["![q](http://example.invalid/x.png)", "[click](javascript:alert(1))", "http://example.invalid",
-            "www.example.invalid", "<img src=x>", "**bold**", "$x$", ":material/home:", "nobody@example.invalid",
-            ":red[red]"]
-QUARTERS = ["**Q1** ![q](http://example.invalid/q.png) http://example.invalid/q1",
-            "$Q2$ [click](javascript:alert(1)) :material/home: www.example.invalid"]
-FILE_NAME = "![f](http://example.invalid/f.png) **f**.csv"
-
 # What Streamlit's markdown would still act on. Checked on the text with backslash escapes resolved (as the
 # renderer resolves them before GitHub's autolinks and Streamlit's :icons: look at it), or, for syntax, unescaped.
 LIVE = {
@@ -100,20 +94,6 @@ def live_parts(text: str) -> list[str]:
     found = [name for name, pattern in LIVE.items() if pattern.search(resolved)]
     found += [name for name, pattern in LIVE_SYNTAX.items() if pattern.search(text)]
     return found + [f"raw payload {p!r}" for p in PAYLOADS + QUARTERS if p in text]
-
-
-def hostile_template(example: pd.DataFrame) -> pd.DataFrame:
-    """The template example in two quarters whose every free-text field (quarter, trust code, trust name) is a
-    payload; names and codes stay unique."""
-    frames = []
-    for quarter in QUARTERS:
-        frame = example.assign(quarter=quarter)
-        for i, code in enumerate(example["trust_code"].unique()):
-            rows = frame["trust_code"] == code
-            frame.loc[rows, "trust_name"] = f"{PAYLOADS[i % len(PAYLOADS)]} {i}"
-            frame.loc[rows, "trust_code"] = f"{PAYLOADS[(i + 3) % len(PAYLOADS)]}#{i}"
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
 
 
 @pytest.mark.parametrize(("payload", "expected"), [
@@ -167,25 +147,29 @@ MARKDOWN_CALLS["page_link"] = (None, "label")
 SOURCES = sorted([ROOT / "streamlit_app.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py")])
 
 
-def _safe(node: ast.expr) -> bool:
-    """Text that cannot carry a file's text unescaped: a literal, a module constant (NAME or module.NAME), a call
-    of md() or plain(), or a + of safe parts; for tabs, a list of safe labels."""
-    if isinstance(node, ast.Constant):
+def _constant(node: ast.expr) -> bool:
+    """NAME or module.NAME: a constant of ours."""
+    return isinstance(node, ast.Name | ast.Attribute) and (node.id if isinstance(node, ast.Name) else node.attr).isupper()
+
+
+def _safe(node: ast.expr, from_constants: set[str]) -> bool:
+    """Text that cannot carry a file's text unescaped: a literal, a constant of ours or a loop variable over one
+    (``from_constants``), a call of md() or plain(), or a + of safe parts; for tabs, a list of safe labels."""
+    if isinstance(node, ast.Constant) or _constant(node):
         return True
+    if isinstance(node, ast.Name):
+        return node.id in from_constants
     if isinstance(node, ast.JoinedStr):
         return not any(isinstance(v, ast.FormattedValue) for v in node.values)
-    if isinstance(node, ast.Name | ast.Attribute):
-        name = node.id if isinstance(node, ast.Name) else node.attr
-        return name.isupper()
     if isinstance(node, ast.Call):
         func = node.func
         return (func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")) in {"md", "plain"}
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        return _safe(node.left) and _safe(node.right)
+        return _safe(node.left, from_constants) and _safe(node.right, from_constants)
     if isinstance(node, ast.IfExp):
-        return _safe(node.body) and _safe(node.orelse)
+        return _safe(node.body, from_constants) and _safe(node.orelse, from_constants)
     if isinstance(node, ast.List | ast.Tuple):
-        return all(_safe(e) for e in node.elts)
+        return all(_safe(e, from_constants) for e in node.elts)
     return False
 
 
@@ -195,6 +179,8 @@ def unescaped_calls(path: Path) -> list[str]:
     tree = ast.parse(path.read_text(), str(path))
     modules = {(a.asname or a.name).split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)
                for a in n.names} - {"st"}
+    from_constants = {t.id for n in ast.walk(tree) if isinstance(n, ast.For) and _constant(n.iter)
+                      for t in ast.walk(n.target) if isinstance(t, ast.Name)}
     found = []
     for node in ast.walk(tree):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
@@ -205,7 +191,8 @@ def unescaped_calls(path: Path) -> list[str]:
         position, keyword = MARKDOWN_CALLS[node.func.attr]
         texts_ = [k.value for k in node.keywords if k.arg in {keyword, "help"}]
         texts_ += node.args[position:position + 1] if position is not None else []
-        found += [f"{path.name}:{t.lineno}: st.{node.func.attr}({ast.unparse(t)[:70]})" for t in texts_ if not _safe(t)]
+        found += [f"{path.name}:{t.lineno}: st.{node.func.attr}({ast.unparse(t)[:70]})" for t in texts_
+                  if not _safe(t, from_constants)]
     return found
 
 
@@ -219,7 +206,8 @@ def test_every_markdown_call_escapes_what_it_is_given():
 def test_the_lint_catches_an_unescaped_f_string(tmp_path):
     bad = tmp_path / "page.py"
     bad.write_text('import streamlit as st\nname = "x"\nst.info(f"Hello {name}")\nst.metric("a", 1, help=name)\n'
-                   'st.tabs([f"Chart: {name}", "Table"])\nst.caption(ui.md("{}", name))\n')
+                   'st.tabs([f"Chart: {name}", "Table"])\nst.caption(ui.md("{}", name))\n'
+                   'for title in PAGES:\n    st.page_link("p.py", label=title)\n')
     assert [line.split(": ", 1)[1] for line in unescaped_calls(bad)] == [
         "st.info(f'Hello {name}')", "st.metric(name)", "st.tabs([f'Chart: {name}', 'Table'])"]
 

@@ -11,7 +11,7 @@ import streamlit as st
 import oversight as nof
 
 from . import data, state
-from .text import md, plain
+from .text import md
 
 # ---------------------------------------------------------------------------------------------------------------
 # Upload: the last good upload stays until a new one reads cleanly.
@@ -186,7 +186,7 @@ def _weights() -> tuple[tuple[str, float], ...]:
     with st.expander("Weight the domains (NHS England does not)", expanded=bool(current)):
         chosen = {}
         for domain in nof.catalogue.DOMAINS:
-            chosen[domain] = st.number_input(plain(domain), 0.0, WEIGHT_MAX, float(current.get(domain, 1.0)), 0.5,
+            chosen[domain] = st.number_input(domain, 0.0, WEIGHT_MAX, float(current.get(domain, 1.0)), 0.5,
                                              key=f"weight-{DOMAIN_CODES[domain]}")
     weights = tuple((d, w) for d, w in chosen.items()) if any(w != 1.0 for w in chosen.values()) else ()
     st.session_state["weights"] = weights

@@ -7,7 +7,7 @@ import streamlit as st
 import oversight as nof
 
 from . import controls, data, icons, state
-from .text import md, plain
+from .text import md
 
 PAGES = [
     ("streamlit_app.py", "Overview", ":material/dashboard:"),
@@ -80,7 +80,7 @@ def sidebar(page_params: tuple[state.Param, ...] = ()) -> state.View:
         global_params = {k: v for k, v in view_params.items() if k in {p.name for p in state.GLOBAL}}
         st.divider()
         for path, title, icon in PAGES:
-            st.page_link(path, label=plain(title), icon=icon, query_params=global_params)
+            st.page_link(path, label=title, icon=icon, query_params=global_params)
         st.caption(md("Data: {}.", label))
     return state.View(key, dataset, label, st.session_state["quarter"], st.session_state["trust_type"],
                       bool(st.session_state["non_specialist"] and acute), st.session_state["trust"])
