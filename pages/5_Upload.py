@@ -24,11 +24,12 @@ with st.expander("The template: what it holds and an example", expanded=False):
     row.download_button("Example (six real trusts, Q4)", ui.data.csv_bytes(example), "nof-template-example.csv",
                         "text/csv", icon=":material/download:", on_click="ignore")
 
-st.file_uploader("CSV files", accept_multiple_files=True, key="uploader", on_change=controls.on_upload,
+st.file_uploader("CSV files", accept_multiple_files=True, key=controls.uploader_key(), on_change=controls.on_upload,
                  help=controls.LIMITS)
-st.caption(ui.md("{} Your results are worked out for this session only and kept while it is open, for up to {} "
-                 "minutes at a time. Charts show at most {} trusts; tables show them all.", controls.LIMITS,
-                 int(ui.data.SESSION_TTL.total_seconds() // 60), ui.show.MAX_CHART_TRUSTS))
+st.caption(ui.md("{} Your files and results are for this session only, and the server lets them go {} minutes after "
+                 "you last use them (it holds {} uploads at most), so you may be asked to upload again. Charts show "
+                 "at most {} trusts; tables show them all.", controls.LIMITS,
+                 int(ui.data.SESSION_TTL.total_seconds() // 60), ui.data.MAX_UPLOADS, ui.show.MAX_CHART_TRUSTS))
 
 report = st.session_state.get("upload_report")
 if report:
@@ -36,7 +37,7 @@ if report:
     if report["ok"]:
         st.success(ui.md("Read: {}", "; ".join(f.describe() for f in report["files"])))
     else:
-        kept = "your previous upload" if st.session_state.get("upload_files") else "NHS England's default data"
+        kept = "your previous upload" if st.session_state.get("upload") else "NHS England's default data"
         st.error(ui.md("{} could not be used, so nothing changed: the app still shows {}. Each problem below says "
                        "where it is and how to fix it.", ", ".join(report["names"]), kept))
     if report["problems"]:
@@ -44,7 +45,7 @@ if report:
             "severity": "Severity", "file": "File", "row": "Row", "column": "Column", "problem": "Problem",
             "fix": "What to do"})
 
-if st.session_state.get("upload_files") and view.key.startswith("upload:"):
+if st.session_state.get("upload") and view.key.startswith("upload:"):
     result = ui.data.assess(view.key, view.method, view.dataset)
     table = view.table(result.trusts)
     st.subheader(ui.md("Ranking of your upload: {}, {}s", view.quarter, view.trust_type))
@@ -65,5 +66,5 @@ if st.session_state.get("upload_files") and view.key.startswith("upload:"):
             ui.show.table(moved.drop(columns="trust_type"), "upload against official",
                           column_config=ui.show.movers_columns("Official", "Your"))
     st.button("Forget my upload and go back to NHS England's data", on_click=controls.forget_upload)
-elif st.session_state.get("upload_files"):
+elif st.session_state.get("upload"):
     st.info("Your upload is kept for this session: choose **Your upload** under Dataset in the sidebar to use it.")

@@ -52,7 +52,7 @@ def go(at: AppTest, page: str) -> AppTest:
 def upload(at: AppTest, *files: tuple[str, bytes]) -> AppTest:
     """Go to the upload page and upload ``files`` (name, bytes) in one go."""
     go(at, UPLOAD)
-    at.file_uploader(key="uploader").set_value([(name, data, "text/csv") for name, data in files]).run()
+    at.file_uploader[0].set_value([(name, data, "text/csv") for name, data in files]).run()
     assert not at.exception, _exception_text(at)
     return at
 
@@ -93,7 +93,7 @@ def markdown_texts(at: AppTest) -> list[tuple[str, str]]:
     return out
 
 
-MARKDOWN_FIELDS = ("body", "label", "help")  # proto fields Streamlit renders as markdown (alert bodies, labels, tooltips)
+MARKDOWN_FIELDS = ("body", "label", "help")  # proto fields rendered as markdown (alert bodies, labels, tooltips)
 
 
 def _walk(node):

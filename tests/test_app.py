@@ -44,8 +44,10 @@ LEAGUE_COLUMNS = ["rank", "trust_name", "final_segment", "average_score_2dp"]
 @pytest.fixture(autouse=True)
 def _clear_cache():
     st.cache_data.clear()
+    st.cache_resource.clear()
     yield
     st.cache_data.clear()
+    st.cache_resource.clear()
 
 
 @pytest.fixture(scope="module")

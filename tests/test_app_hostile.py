@@ -52,8 +52,10 @@ SESSION_ID = "test session id"  # AppTest's (streamlit.testing.v1.local_script_r
 @pytest.fixture(autouse=True)
 def _clear_cache():
     st.cache_data.clear()
+    st.cache_resource.clear()
     yield
     st.cache_data.clear()
+    st.cache_resource.clear()
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +151,8 @@ SOURCES = sorted([ROOT / "streamlit_app.py", *(ROOT / "pages").glob("*.py"), *(R
 
 def _constant(node: ast.expr) -> bool:
     """NAME or module.NAME: a constant of ours."""
-    return isinstance(node, ast.Name | ast.Attribute) and (node.id if isinstance(node, ast.Name) else node.attr).isupper()
+    name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
+    return name.isupper()
 
 
 def _safe(node: ast.expr, from_constants: set[str]) -> bool:
@@ -249,6 +252,16 @@ def test_a_link_value_that_is_not_used_says_so():
     assert "weights" not in at.query_params and at.query_params["quarter"] == "Q4 2025/26"
 
 
+def test_every_page_has_its_own_inline_favicon():
+    from ui import icons
+    from ui.sidebar import PAGES as SIDEBAR_PAGES
+
+    names = [icon.removeprefix(":material/").removesuffix(":") for _, _, icon in SIDEBAR_PAGES]
+    assert set(names) == set(icons.PATHS)
+    sources = [(ROOT / path).read_text() for path, _, _ in SIDEBAR_PAGES]
+    assert all('ui.page_setup("' in s and f'"{icon}")' in s for s, (_, _, icon) in zip(sources, SIDEBAR_PAGES))
+
+
 def test_app_never_shows_tracebacks():
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["client"]["showErrorDetails"] == "none"
@@ -334,10 +347,54 @@ def test_an_upload_is_cached_in_its_session_and_goes_with_it(monkeypatch, exampl
     assert calls == [default_rows, upload_rows, upload_rows]  # the upload again; the default data still cached
 
 
+def _bytes_in(value) -> int:
+    """How many bytes of bytes-like data ``value`` holds, looking into containers and uploaded-file objects."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return len(value)
+    if isinstance(value, dict):
+        return sum(_bytes_in(v) for v in value.values())
+    if isinstance(value, list | tuple | set):
+        return sum(_bytes_in(v) for v in value)
+    return len(value.getvalue()) if hasattr(value, "getvalue") else 0
+
+
+def test_a_session_keeps_a_key_to_its_upload_not_the_files(example):
+    """Streamlit keeps a closed session's state for good once its reconnect time is up (streamlit#12506), so the
+    state must not hold the files: they live in the server's bounded upload store."""
+    at = open_app()
+    upload(at, ("example.csv", template_bytes(example)))
+    go(at, PROFILE)
+    held = {key: _bytes_in(value) for key, value in at.session_state.to_dict().items()}
+    assert sum(held.values()) == 0, held
+    assert at.session_state["upload"]["key"].startswith("upload:")
+
+
+def test_the_upload_store_lets_go_of_old_and_unused_uploads(monkeypatch):
+    clock = [0.0]
+    monkeypatch.setattr(ui.data.time, "monotonic", lambda: clock[0])
+    store = ui.data._Uploads()
+    for i in range(ui.data.MAX_UPLOADS + 1):
+        store.put(f"k{i}", ((f"f{i}.csv", b"x"),))
+    assert store.get("k0") is None and store.get("k1") is not None  # the least recently used went first
+    clock[0] += ui.data.SESSION_TTL.total_seconds() - 1
+    assert store.get("k1") is not None  # used: its time starts again
+    clock[0] += 2
+    assert store.get("k1") is not None and store.get("k2") is None  # k2 unused for longer than SESSION_TTL
+
+
+def test_an_upload_the_server_let_go_of_is_asked_for_again(monkeypatch, example):
+    at = open_app()
+    upload(at, ("example.csv", template_bytes(example)))
+    monkeypatch.setattr(ui.data, "upload_files", lambda key: None)
+    go(at, OVERVIEW)
+    assert any("Your upload (example.csv) was not used for 30 minutes" in i for i in texts(at, ("info",)))
+    assert "upload" not in at.session_state and at.metric[0].value == "61"
+
+
 def test_upload_limits_are_stated_and_enforced():
     at = open_app()
     go(at, UPLOAD)
-    assert "Up to 10 files at once" in at.file_uploader(key="uploader").help
+    assert "Up to 10 files at once" in at.file_uploader[0].help
     many = [(f"f{i}.csv", b"a,b\n1,2\n") for i in range(controls.MAX_FILES + 1)]
     upload(at, *many)
     problems = table_with(at, "problem", "fix")

@@ -36,12 +36,31 @@ def _too_much(payload) -> list[nof.Problem]:
     return []
 
 
+def uploader_key() -> str:
+    """The file uploader's key: a new one after each upload, so the widget lets go of the files it read."""
+    return f"uploader-{st.session_state.get('uploads_read', 0)}"
+
+
+def _release_uploader() -> None:
+    """Drop the uploader's own copy of the files (its widget state and Streamlit's file store): the session keeps
+    only a key to them (see :mod:`ui.data`). Streamlit frees that store when a session shuts down, which a closed
+    session whose reconnect time is up never does (streamlit/streamlit#12506)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    st.session_state.pop(uploader_key(), None)
+    st.session_state["uploads_read"] = st.session_state.get("uploads_read", 0) + 1
+    ctx = get_script_run_ctx()
+    if ctx is not None and ctx.uploaded_file_mgr is not None:
+        ctx.uploaded_file_mgr.remove_session_files(ctx.session_id)
+
+
 def on_upload() -> None:
     """Callback of the file uploader: read the files; keep them only if they read cleanly."""
-    files = st.session_state.get("uploader") or []
+    files = st.session_state.get(uploader_key()) or []
     if not files:
         return
     payload = tuple((f.name, f.getvalue()) for f in files)
+    _release_uploader()
     try:
         if problems := _too_much(payload):
             raise nof.InputError(problems)
@@ -50,14 +69,14 @@ def on_upload() -> None:
         refused = list(dict.fromkeys(p.file for p in err.errors)) or [n for n, _ in payload]
         st.session_state["upload_report"] = {"ok": False, "names": refused, "problems": err.problems, "files": ()}
         return
-    st.session_state["upload_files"] = payload
+    st.session_state["upload"] = {"key": data.keep_upload(payload), "names": [n for n, _ in payload]}
     st.session_state["dataset"] = state.UPLOAD
     st.session_state["upload_report"] = {"ok": True, "names": [n for n, _ in payload],
                                          "problems": list(dataset.warnings), "files": dataset.files}
 
 
 def forget_upload() -> None:
-    for key in ("upload_files", "upload_report"):
+    for key in ("upload", "upload_report"):
         st.session_state.pop(key, None)
     st.session_state["dataset"] = data.DEFAULT_KEY
 

@@ -13,6 +13,11 @@ Two kinds of cache entry, so that memory stays within a budget however many peop
   :data:`SESSION_TTL`, and beyond :data:`SESSION_ENTRIES` entries per function. ``server.maxCacheDataSize`` in
   .streamlit/config.toml caps everything cached together (least recently used dropped first).
 
+The files of an upload are kept apart from both, server-wide (:func:`keep_upload`): at most :data:`MAX_UPLOADS`,
+each dropped :data:`SESSION_TTL` after its last use. Not in ``st.session_state``: Streamlit keeps a closed session's
+state in case it reconnects and, in 1.67, never frees it once that time is up (streamlit/streamlit#12506), so
+anything big there would stay for the life of the server.
+
 Likely ranges are cached per quarter, so a page computes only the quarters it shows and no quarter is computed
 twice.
 """
@@ -21,6 +26,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import threading
+import time
+from collections import OrderedDict
 from datetime import timedelta
 
 import pandas as pd
@@ -36,6 +44,7 @@ DEFAULT_METHOD = nof.Method()
 SHARED_ENTRIES = 16  # per function: quarters x trusts of the default data under NHS England's method
 SESSION_TTL = timedelta(minutes=30)
 SESSION_ENTRIES = 4  # per function and session: an upload and a what-if or two
+MAX_UPLOADS = 6  # uploads whose files the server holds at once (each at most controls.MAX_TOTAL_MB)
 RANGE_COLUMNS = ["quarter", "trust_code", "score_lo", "score_hi", "rank_lo", "rank_hi", "segment_lo", "segment_hi",
                  "p_worse_segment", "range_method"]  # of oversight.likely_ranges
 
@@ -45,13 +54,13 @@ def shared(key: str, *args) -> bool:
     return key == DEFAULT_KEY and all(a == DEFAULT_METHOD for a in args if isinstance(a, nof.Method))
 
 
-def cached(show_spinner: bool | str = False):
+def cached(show_spinner: bool | str = False, shared_entries: int = SHARED_ENTRIES):
     """``st.cache_data`` in two caches, chosen per call by :func:`shared`: the shared one for NHS England's data
-    and method, this session's own (expiring) one for the rest. The decorated function's first argument is the
-    dataset key."""
+    and method (``shared_entries``), this session's own (expiring) one for the rest. The decorated function's first
+    argument is the dataset key."""
 
     def wrap(fn):
-        everyone = st.cache_data(fn, show_spinner=show_spinner, max_entries=SHARED_ENTRIES)
+        everyone = st.cache_data(fn, show_spinner=show_spinner, max_entries=shared_entries)
         session = st.cache_data(fn, show_spinner=show_spinner, scope="session", ttl=SESSION_TTL,
                                 max_entries=SESSION_ENTRIES)
 
@@ -77,6 +86,54 @@ def files_key(files) -> str:
         digest.update(len(data).to_bytes(8, "little"))
         digest.update(data)
     return "upload:" + digest.hexdigest()[:16]
+
+
+class _Uploads:
+    """Uploaded files by key: at most :data:`MAX_UPLOADS`, least recently used dropped first, and each dropped
+    :data:`SESSION_TTL` after its last use. Safe to use from every session's thread."""
+
+    def __init__(self) -> None:
+        self._files: OrderedDict[str, tuple[tuple, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _trim(self, now: float) -> None:
+        ttl = SESSION_TTL.total_seconds()
+        while self._files and (len(self._files) > MAX_UPLOADS or now - next(iter(self._files.values()))[1] > ttl):
+            self._files.popitem(last=False)
+
+    def put(self, key: str, files: tuple) -> None:
+        with self._lock:
+            self._files[key] = (files, time.monotonic())
+            self._files.move_to_end(key)
+            self._trim(time.monotonic())
+
+    def get(self, key: str) -> tuple | None:
+        with self._lock:
+            now = time.monotonic()
+            self._trim(now)
+            if key not in self._files:
+                return None
+            self._files[key] = (self._files[key][0], now)
+            self._files.move_to_end(key)
+            return self._files[key][0]
+
+
+@st.cache_resource
+def _uploads() -> _Uploads:
+    return _Uploads()
+
+
+def keep_upload(files) -> str:
+    """Hold an upload's files (``(name, bytes)`` pairs) on the server; returns the key to ask for them."""
+    key = files_key(files)
+    _uploads().put(key, tuple(files))
+    return key
+
+
+def upload_files(key: str) -> tuple | None:
+    """The files of the upload ``key``, or None once they have been dropped (unused for :data:`SESSION_TTL`, or
+    more than :data:`MAX_UPLOADS` newer ones)."""
+    return _uploads().get(key)
 
 
 @st.cache_data(show_spinner="Reading your files...", scope="session", ttl=SESSION_TTL, max_entries=2)
@@ -152,7 +209,7 @@ def volatility(key: str, method: nof.Method, _assessment) -> pd.DataFrame:
     return insights.volatility(_assessment, ranges(key, method, tuple(_assessment.cuts), _assessment))
 
 
-@cached()
+@cached(shared_entries=256)  # a trust and a quarter each: small, and every trust of the default data is asked for
 def metric_spread(key: str, method: nof.Method, quarter: str, trust: str, _assessment) -> pd.DataFrame:
     from oversight import insights
 

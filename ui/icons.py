@@ -98,7 +98,8 @@ PATHS = {
 
 
 def favicon(icon: str, colour: str = "#005EB8") -> str:
-    """The SVG of a ``":material/name:"`` icon (one of :data:`PATHS`) in ``colour``, for ``page_icon``."""
+    """The SVG of a ``":material/name:"`` icon in ``colour``, for ``page_icon``; an icon not in :data:`PATHS` gets
+    the overview's (a page without its own favicon still asks no other host)."""
     name = icon.removeprefix(":material/").removesuffix(":")
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 960 960"><path fill="{colour}" '
-            f'd="{PATHS[name]}"/></svg>')
+            f'd="{PATHS.get(name, PATHS["dashboard"])}"/></svg>')

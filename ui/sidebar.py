@@ -28,22 +28,36 @@ def page_setup(title: str, icon: str) -> None:
     st.set_page_config(page_title=f"{title} | NOF explorer", page_icon=icons.favicon(icon), layout="wide")
 
 
-def current_dataset() -> tuple[str, nof.Dataset, str]:
-    """The dataset chosen in the sidebar: the default data, or this session's last good upload."""
-    upload = st.session_state.get("upload_files")
-    if st.session_state.get("dataset") == UPLOAD and upload:
-        key = data.files_key(upload)
-        names = ", ".join(name for name, _ in upload)
-        return key, data.read_upload(key, upload), f"Your upload: {names}"
+def current_upload() -> tuple | None:
+    """This session's last good upload's files, or None. An upload the server has dropped (unused for
+    ``ui.data.SESSION_TTL``, or too many newer ones) is forgotten, with a note."""
+    upload = st.session_state.get("upload")
+    if not upload:
+        return None
+    files = data.upload_files(upload["key"])
+    if files is None:
+        st.session_state.pop("upload")
+        st.info(md("Your upload ({}) was not used for {} minutes, so the server let it go. Upload it again to see it.",
+                   ", ".join(upload["names"]), int(data.SESSION_TTL.total_seconds() // 60)))
+    return files
+
+
+def current_dataset(files: tuple | None) -> tuple[str, nof.Dataset, str]:
+    """The dataset chosen in the sidebar: the default data, or this session's last good upload (``files``)."""
+    if st.session_state.get("dataset") == UPLOAD and files:
+        key = st.session_state["upload"]["key"]
+        return key, data.read_upload(key, files), "Your upload: " + ", ".join(n for n, _ in files)
     return data.DEFAULT_KEY, data.default_dataset(), data.DEFAULT_LABEL
 
 
 def sidebar(page_params: tuple[state.Param, ...] = ()) -> state.View:
-    """Draw the shared sidebar and return the view it selects. ``page_params`` are a page's own URL values."""
-    has_upload = bool(st.session_state.get("upload_files"))
+    """Draw the shared sidebar and return the view it selects. Every value a link may carry is read here, whichever
+    page it opens; ``page_params`` are the page's own, written back to the URL with the shared filters."""
     with st.sidebar:
         st.markdown("### NOF explorer")
         state.restore(LINK_PARAMS)
+        files = current_upload()
+        has_upload = files is not None
         foreign = st.session_state.get("dataset") == UPLOAD and not has_upload
         if foreign:
             st.info("The link asked for an uploaded dataset, which belongs to another session; showing the "
@@ -53,7 +67,7 @@ def sidebar(page_params: tuple[state.Param, ...] = ()) -> state.View:
         if has_upload:
             st.radio("Dataset", [data.DEFAULT_KEY, UPLOAD], key="dataset",
                      format_func=lambda k: "NHS England's data (default)" if k == data.DEFAULT_KEY else "Your upload")
-        key, dataset, label = current_dataset()
+        key, dataset, label = current_dataset(files)
 
         quarters = dataset.quarters
         state.choose("quarter", quarters, quarters[-1])
