@@ -1,8 +1,9 @@
 """AMR league table: rank, segment, average score, likely ranges and what it would take to move up."""
 
+from functools import partial
+
 import streamlit as st
 
-import oversight as nof
 import ui
 
 ui.page_setup("AMR league table", ":material/format_list_numbered:")
@@ -29,7 +30,7 @@ config = ui.show.league_columns() | {
 }
 ui.show.table(table[columns], f"AMR league table {view.quarter}", column_config=config, height=560)
 st.download_button("Download in NHS England's league-table layout",
-                   lambda: ui.data.csv_bytes(nof.league_layout(table)), file_name="league-table-nhs-layout.csv",
+                   partial(ui.data.league_layout_csv, table), file_name="league-table-nhs-layout.csv",
                    mime="text/csv", icon=":material/download:", on_click="ignore")
 ui.show.source(view, result.method.describe(result.banding) + "; likely ranges: " + table["range_method"].iloc[0])
 

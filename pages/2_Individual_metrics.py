@@ -17,8 +17,8 @@ if names.empty:
     st.warning("No metric scores are loaded for this quarter and trust type.")
     st.stop()
 ui.state.choose("metric", list(names.index), names.index[0])
-metric_id = st.selectbox("Metric (grouped by domain)", list(names.index), key="metric",
-                         format_func=lambda m: f"{names.loc[m, 'domain']} · {names.loc[m, 'metric_name']} ({m})")
+labels = {m: f"{r.domain} · {r.metric_name} ({m})" for m, r in names.iterrows()}
+metric_id = st.selectbox("Metric (grouped by domain)", list(names.index), key="metric", format_func=labels.get)
 ui.state.publish(ui.state.GLOBAL + (ui.state.METRIC,))
 
 rows = view.table(insights.metric_table(result, view.quarter, view.trust_type, metric_id))

@@ -17,7 +17,6 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.hostile_inputs import PAYLOADS, hostile_template
 from tests.browser_helpers import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -28,6 +27,8 @@ from tests.browser_helpers import (
     settle,
     streamlit_server,
 )
+from tests.hostile_inputs import PAYLOADS, hostile_template
+from ui.sidebar import PAGES as SIDEBAR_PAGES
 
 pytestmark = [
     pytest.mark.browser,
@@ -240,7 +241,7 @@ def test_text_from_a_file_is_never_a_link_image_or_icon(page, base_url, tmp_path
     sidebar.get_by_role("combobox", name="Trust to highlight").click()
     page.get_by_role("option").filter(has_text=PAYLOADS[0]).first.click()
     settle(page)
-    for _, title, _ in ui_pages():
+    for _, title, _ in SIDEBAR_PAGES:
         sidebar.locator('[data-testid="stPageLink"]').filter(has_text=title).locator("a").click()
         settle(page)
         assert_no_exception(page, title)
@@ -250,9 +251,3 @@ def test_text_from_a_file_is_never_a_link_image_or_icon(page, base_url, tmp_path
             assert heading.replace("\u2060", "") == f"{PAYLOADS[0]} 0", heading
             full_screenshot(page, screenshot_dir() / "trust_profile_hostile_names.png")
     assert not outside, outside
-
-
-def ui_pages():
-    from ui.sidebar import PAGES as SIDEBAR_PAGES
-
-    return SIDEBAR_PAGES

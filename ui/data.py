@@ -232,3 +232,10 @@ def trust_register() -> pd.DataFrame:
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """CSV for download, with spreadsheet formulas neutralised."""
     return nof.to_csv(frame).encode("utf-8")
+
+
+def league_layout_csv(table: pd.DataFrame) -> bytes:
+    """``table`` in NHS England's league-table layout, as CSV. For a download made when clicked: pass it with
+    ``functools.partial``, not a lambda, which would keep the whole page's variables (the dataset among them) for as
+    long as Streamlit keeps the button."""
+    return csv_bytes(nof.league_layout(table))

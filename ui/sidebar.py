@@ -6,7 +6,7 @@ import streamlit as st
 
 import oversight as nof
 
-from . import controls, data, icons, state
+from . import controls, data, icons, janitor, state
 from .text import md
 
 PAGES = [
@@ -24,8 +24,10 @@ LINK_PARAMS = state.GLOBAL + (state.METRIC,) + controls.METHOD_PARAMS
 
 
 def page_setup(title: str, icon: str) -> None:
-    """Page title and favicon: ``icon`` (":material/name:") drawn from Streamlit's own font, sent inline."""
+    """Page title and favicon (``icon``, ":material/name:", drawn from Streamlit's own font and sent inline); and,
+    at most once a minute, free what closed sessions left behind (:mod:`ui.janitor`)."""
     st.set_page_config(page_title=f"{title} | NOF explorer", page_icon=icons.favicon(icon), layout="wide")
+    janitor.sweep()
 
 
 def current_upload() -> tuple | None:
