@@ -372,12 +372,13 @@ def test_the_upload_store_lets_go_of_old_and_unused_uploads(monkeypatch):
     monkeypatch.setattr(ui.data.time, "monotonic", lambda: clock[0])
     store = ui.data._Uploads()
     for i in range(ui.data.MAX_UPLOADS + 1):
-        store.put(f"k{i}", ((f"f{i}.csv", b"x"),))
-    assert store.get("k0") is None and store.get("k1") is not None  # the least recently used went first
+        store.put(f"k{i}", ((f"f{i}.csv", b"x"),), session=f"s{i}")
+    assert store.get("k0", "s0") is None and store.get("k1", "s1") is not None  # the least recently used went first
+    assert store.keep_only({"s1", "s2", "s3"}) == ["k4", "k5", "k6"]  # their sessions have gone
     clock[0] += ui.data.SESSION_TTL.total_seconds() - 1
-    assert store.get("k1") is not None  # used: its time starts again
+    assert store.get("k1", "s9") is not None  # used (by another session too): its time starts again
     clock[0] += 2
-    assert store.get("k1") is not None and store.get("k2") is None  # k2 unused for longer than SESSION_TTL
+    assert store.get("k1", "s1") is not None and store.get("k2", "s2") is None  # k2 unused for too long
 
 
 def test_an_upload_the_server_let_go_of_is_asked_for_again(monkeypatch, example):
@@ -421,6 +422,7 @@ def test_the_janitor_frees_what_dropped_sessions_left(monkeypatch):
     assert sorted(c for c in runtime.uploaded_file_mgr.calls) == [("remove_session_files", "gone"),
                                                                    ("remove_session_files", "gone too")]
     assert ("remove_orphaned_files",) in runtime.media_file_mgr.calls
+    assert ("clear_all_for_session", "gone") in runtime.dataframe_source_mgr.calls
     assert janitor.sweep(now=1000.0 + janitor.SWEEP_EVERY / 2) == set()  # at most once a minute
     monkeypatch.setattr(janitor, "_runtime", lambda: object())  # internals not as expected: nothing, no error
     assert janitor.sweep(now=5000.0) == set()

@@ -14,9 +14,9 @@ Two kinds of cache entry, so that memory stays within a budget however many peop
   .streamlit/config.toml caps everything cached together (least recently used dropped first).
 
 The files of an upload are kept apart from both, server-wide (:func:`keep_upload`): at most :data:`MAX_UPLOADS`,
-each dropped :data:`SESSION_TTL` after its last use. Not in ``st.session_state``: Streamlit keeps a closed session's
-state in case it reconnects and, in 1.67, never frees it once that time is up (streamlit/streamlit#12506), so
-anything big there would stay for the life of the server.
+each dropped :data:`SESSION_TTL` after its last use or once the sessions that used it have gone. Not in
+``st.session_state``: Streamlit keeps a closed session's state in case it reconnects and, in 1.67, never frees it
+once that time is up (streamlit/streamlit#12506), so anything big there would stay for the life of the server.
 
 Likely ranges are cached per quarter, so a page computes only the quarters it shows and no quarter is computed
 twice.
@@ -29,6 +29,7 @@ import hashlib
 import threading
 import time
 from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import timedelta
 
 import pandas as pd
@@ -88,34 +89,55 @@ def files_key(files) -> str:
     return "upload:" + digest.hexdigest()[:16]
 
 
+@dataclass
+class _Upload:
+    files: tuple
+    used: float  # time.monotonic() of the last use
+    sessions: set[str]  # the sessions that have used it
+
+
 class _Uploads:
-    """Uploaded files by key: at most :data:`MAX_UPLOADS`, least recently used dropped first, and each dropped
-    :data:`SESSION_TTL` after its last use. Safe to use from every session's thread."""
+    """Uploaded files by key: at most :data:`MAX_UPLOADS`, least recently used dropped first, each dropped
+    :data:`SESSION_TTL` after its last use, or as soon as every session that used it has gone. Safe to use from
+    every session's thread."""
 
     def __init__(self) -> None:
-        self._files: OrderedDict[str, tuple[tuple, float]] = OrderedDict()
+        self._uploads: OrderedDict[str, _Upload] = OrderedDict()
         self._lock = threading.Lock()
 
     def _trim(self, now: float) -> None:
-        ttl = SESSION_TTL.total_seconds()
-        while self._files and (len(self._files) > MAX_UPLOADS or now - next(iter(self._files.values()))[1] > ttl):
-            self._files.popitem(last=False)
+        def oldest() -> _Upload:
+            return next(iter(self._uploads.values()))
 
-    def put(self, key: str, files: tuple) -> None:
+        while self._uploads and (len(self._uploads) > MAX_UPLOADS
+                                 or now - oldest().used > SESSION_TTL.total_seconds()):
+            self._uploads.popitem(last=False)
+
+    def put(self, key: str, files: tuple, session: str) -> None:
         with self._lock:
-            self._files[key] = (files, time.monotonic())
-            self._files.move_to_end(key)
+            self._uploads[key] = _Upload(files, time.monotonic(), {session})
+            self._uploads.move_to_end(key)
             self._trim(time.monotonic())
 
-    def get(self, key: str) -> tuple | None:
+    def get(self, key: str, session: str) -> tuple | None:
         with self._lock:
             now = time.monotonic()
             self._trim(now)
-            if key not in self._files:
+            upload = self._uploads.get(key)
+            if upload is None:
                 return None
-            self._files[key] = (self._files[key][0], now)
-            self._files.move_to_end(key)
-            return self._files[key][0]
+            upload.used = now
+            upload.sessions.add(session)
+            self._uploads.move_to_end(key)
+            return upload.files
+
+    def keep_only(self, sessions: set[str]) -> list[str]:
+        """Drop the uploads none of ``sessions`` has used; returns their keys."""
+        with self._lock:
+            gone = [k for k, u in self._uploads.items() if not u.sessions & sessions]
+            for key in gone:
+                del self._uploads[key]
+            return gone
 
 
 @st.cache_resource
@@ -123,17 +145,31 @@ def _uploads() -> _Uploads:
     return _Uploads()
 
 
+def _session_id() -> str:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else ""
+
+
 def keep_upload(files) -> str:
-    """Hold an upload's files (``(name, bytes)`` pairs) on the server; returns the key to ask for them."""
+    """Hold an upload's files (``(name, bytes)`` pairs) on the server for this session; returns the key to ask for
+    them."""
     key = files_key(files)
-    _uploads().put(key, tuple(files))
+    _uploads().put(key, tuple(files), _session_id())
     return key
 
 
 def upload_files(key: str) -> tuple | None:
-    """The files of the upload ``key``, or None once they have been dropped (unused for :data:`SESSION_TTL`, or
-    more than :data:`MAX_UPLOADS` newer ones)."""
-    return _uploads().get(key)
+    """The files of the upload ``key``, or None once they have been dropped (unused for :data:`SESSION_TTL`, more
+    than :data:`MAX_UPLOADS` newer ones, or every session that used them gone)."""
+    return _uploads().get(key, _session_id())
+
+
+def release_uploads(sessions: set[str]) -> list[str]:
+    """Let go of the uploads of sessions other than ``sessions`` (the ones the server still has); returns their
+    keys. Called by :mod:`ui.janitor`."""
+    return _uploads().keep_only(sessions)
 
 
 @st.cache_data(show_spinner="Reading your files...", scope="session", ttl=SESSION_TTL, max_entries=2)

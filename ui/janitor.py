@@ -7,22 +7,37 @@ deferred callables behind its download buttons, and the tables it registered as 
 kept them for the life of the server (benchmarks/bench_memory.py: 3.8 GB after 20 uploads of 46 MB).
 
 :func:`sweep` does that part of the shut-down for every session id that those stores hold and the session manager no
-longer knows, then collects garbage (what a closed session held sits in reference cycles). Every page calls it
+longer knows, lets go of uploads no remaining session has used (``ui.data``), then collects garbage (what a closed
+session held sits in reference cycles) and hands the freed heap back to the operating system. Every page calls it
 (through ``ui.page_setup``); it runs at most once a minute. It reaches into Streamlit's internals, so anything
 unexpected there makes it do nothing rather than fail a page.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
 import logging
 import threading
 import time
 
+from . import data
+
 SWEEP_EVERY = 60.0  # seconds between sweeps
 _lock = threading.Lock()
 _last = [float("-inf")]
 _LOG = logging.getLogger(__name__)
+
+
+def _give_back_memory() -> None:
+    """Collect garbage, then ask glibc to return the freed heap to the operating system (a closed session's
+    frames are freed in many pieces that would otherwise stay in the process); elsewhere only collect."""
+    gc.collect()
+    libc = ctypes.util.find_library("c")
+    trim = getattr(ctypes.CDLL(libc), "malloc_trim", None) if libc else None
+    if trim is not None:
+        trim(0)
 
 
 def _runtime():
@@ -31,10 +46,13 @@ def _runtime():
     return Runtime.instance() if Runtime.exists() else None
 
 
-def stale_sessions(runtime) -> set[str]:
-    """Session ids the server-wide stores hold that the session manager no longer knows (closed, and past their
-    reconnect time)."""
-    known = {info.session.id for info in runtime._session_mgr.list_sessions()}
+def known_sessions(runtime) -> set[str]:
+    """The sessions the server still has: open, or closed but still able to reconnect."""
+    return {info.session.id for info in runtime._session_mgr.list_sessions()}
+
+
+def stale_sessions(runtime, known: set[str]) -> set[str]:
+    """Session ids the server-wide stores hold that are not ``known`` (closed, and past their reconnect time)."""
     held = (set(runtime.media_file_mgr._files_by_session_and_coord)
             | set(runtime.uploaded_file_mgr.file_storage)
             | set(runtime.dataframe_source_mgr._sources_by_session_and_coord))
@@ -52,15 +70,17 @@ def sweep(now: float | None = None) -> set[str]:
             runtime = _runtime()
             if runtime is None:
                 return set()
-            stale = stale_sessions(runtime)
+            known = known_sessions(runtime)
+            stale = stale_sessions(runtime, known)
+            released = data.release_uploads(known)
             for session_id in stale:
                 runtime.media_file_mgr.clear_session_refs(session_id)
                 runtime.uploaded_file_mgr.remove_session_files(session_id)
                 runtime.dataframe_source_mgr.clear_all_for_session(session_id)
-            if stale:
+            if stale or released:
                 runtime.media_file_mgr.remove_orphaned_files()
-                gc.collect()
+                _give_back_memory()
             return stale
-        except (AttributeError, TypeError, KeyError, RuntimeError) as err:  # Streamlit's internals changed
+        except (AttributeError, TypeError, KeyError, RuntimeError, OSError) as err:  # Streamlit's internals changed
             _LOG.warning("ui.janitor could not sweep closed sessions: %r", err)
             return set()
