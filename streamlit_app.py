@@ -9,19 +9,19 @@ ui.page_setup("Overview", ":material/dashboard:")
 view = ui.sidebar()
 result = ui.data.assess(view.key, view.method, view.dataset)
 table = view.table(result.trusts)
-ranges = ui.data.ranges(view.key, view.method, tuple(view.dataset.quarters), result)
-changes = view.table(ui.data.changes(view.key, view.method, result, ranges))
+previous = view.previous_quarter
+changes = view.table(ui.data.changes(view.key, view.method, view.quarter, previous, result))
 
 st.title("NHS Oversight Framework: overview")
-st.caption(ui.show.plain(f"{view.label} · {view.quarter} · {view.trust_type}s"))
+st.caption(ui.md("{} · {} · {}s", view.label, view.quarter, view.trust_type))
 ui.show.require_rows(table, view)
 
 average, n_scores = insights.national_average(result, view.quarter, table["trust_code"])
 counts = insights.segment_counts(table)
 cols = st.columns(4)
 cols[0].metric("Trusts", len(table))
-cols[1].metric("National average score", f"{average:.2f}", help=f"All {n_scores:,} metric scores of these trusts "
-               "divided by their number (1 best, 4 worst), as NHS England computes it.")
+cols[1].metric("National average score", f"{average:.2f}", help=ui.md("All {:,} metric scores of these trusts "
+               "divided by their number (1 best, 4 worst), as NHS England computes it.", n_scores))
 cols[2].metric("In segment 1", int(counts.loc[counts["segment"] == 1, "trusts"].iloc[0]))
 cols[3].metric("In financial deficit", int(table["deficit"].sum()))
 ui.show.source(view, result.method.describe(result.banding))
@@ -43,7 +43,8 @@ with right:
 st.subheader("Who changed segment since the previous quarter, and why")
 moved = changes[changes["changed"]]
 if changes.empty:
-    st.info(f"No earlier quarter is loaded for these trusts, so there is nothing to compare {view.quarter} with.")
+    st.info(ui.md("No earlier quarter is loaded for these trusts, so there is nothing to compare {} with.",
+                  view.quarter))
 elif moved.empty:
     st.info("No trust of this type changed segment.")
 else:
@@ -55,7 +56,7 @@ else:
         "score_outside_range": st.column_config.CheckboxColumn(
             "Outside last quarter's likely range", help="A score change outside the previous quarter's likely "
             "range is more than the noise of the trust's own uneven scores.")})
-    st.caption(f"{len(moved)} of {len(table)} trusts changed segment since {moved['previous_quarter'].iloc[0]}.")
+    st.caption(ui.md("{} of {} trusts changed segment since {}.", len(moved), len(table), previous))
 
 with st.expander("NHS England's caveats: read before comparing trusts", expanded=False):
     st.markdown("""

@@ -1,8 +1,9 @@
 """AMR league table: rank, segment, average score, likely ranges and what it would take to move up."""
 
+from functools import partial
+
 import streamlit as st
 
-import oversight as nof
 import ui
 
 ui.page_setup("AMR league table", ":material/format_list_numbered:")
@@ -11,7 +12,7 @@ result = ui.data.assess(view.key, view.method, view.dataset)
 table = view.table(ui.data.league(view.key, view.method, view.quarter, result))
 
 st.title("Aggregated metric ranking (AMR)")
-st.caption(ui.show.plain(f"{view.label} · {view.quarter} · {view.trust_type}s · {len(table)} trusts"))
+st.caption(ui.md("{} · {} · {}s · {} trusts", view.label, view.quarter, view.trust_type, len(table)))
 ui.show.require_rows(table, view)
 st.markdown("Trusts ordered by segment, then average metric score. The **likely ranges** show where a trust could "
             "sit given how uneven its own metric scores are; **to move up** is the fall in average score that would "
@@ -29,7 +30,7 @@ config = ui.show.league_columns() | {
 }
 ui.show.table(table[columns], f"AMR league table {view.quarter}", column_config=config, height=560)
 st.download_button("Download in NHS England's league-table layout",
-                   lambda: ui.data.csv_bytes(nof.league_layout(table)), file_name="league-table-nhs-layout.csv",
+                   partial(ui.data.league_layout_csv, table), file_name="league-table-nhs-layout.csv",
                    mime="text/csv", icon=":material/download:", on_click="ignore")
 ui.show.source(view, result.method.describe(result.banding) + "; likely ranges: " + table["range_method"].iloc[0])
 
@@ -38,8 +39,8 @@ if view.trust:
     row = table[table["trust_code"] == view.trust]
     if len(row):
         r = row.iloc[0]
-        st.info(f"**{ui.show.plain(r['trust_name'])}** ranks {r['rank']} (likely range: {r['rank_range']}), "
-                f"segment {r['final_segment']}.")
+        st.info(ui.md("**{}** ranks {} (likely range: {}), segment {}.", r["trust_name"], r["rank"], r["rank_range"],
+                      r["final_segment"]))
 chart_cols = ["rank", "trust_name", "trust_code", "rank_lo", "rank_hi", "final_segment", "average_score_2dp"]
 widths = (table["rank_hi"] - table["rank_lo"]).astype(float)
 widest = ("" if widths.isna().all() else
@@ -47,4 +48,5 @@ widest = ("" if widths.isna().all() else
           f"{table.loc[widths.idxmax(), 'rank_range']}.")
 ui.show.chart(ui.charts.caterpillar, (table[chart_cols], view.trust), table[chart_cols],
               f"Likely rank ranges {view.quarter}",
-              f"Caterpillar chart of {len(table)} trusts' ranks with their likely ranges, ordered by rank.{widest}")
+              f"Caterpillar chart of {len(table)} trusts' ranks with their likely ranges, ordered by rank.{widest}",
+              keep=view.trust)

@@ -6,8 +6,7 @@ import ui
 from oversight import catalogue, insights
 
 ui.page_setup("Individual metrics (IMR)", ":material/leaderboard:")
-METRIC = ui.state.Param("metric", "metric")
-view = ui.sidebar(page_params=(METRIC,))
+view = ui.sidebar(page_params=(ui.state.METRIC,))
 result = ui.data.assess(view.key, view.method, view.dataset)
 
 available = view.table(result.scores)
@@ -18,9 +17,9 @@ if names.empty:
     st.warning("No metric scores are loaded for this quarter and trust type.")
     st.stop()
 ui.state.choose("metric", list(names.index), names.index[0])
-metric_id = st.selectbox("Metric (grouped by domain)", list(names.index), key="metric",
-                         format_func=lambda m: f"{names.loc[m, 'domain']} · {names.loc[m, 'metric_name']} ({m})")
-ui.state.publish(ui.state.GLOBAL + (METRIC,))
+labels = {m: f"{r.domain} · {r.metric_name} ({m})" for m, r in names.iterrows()}
+metric_id = st.selectbox("Metric (grouped by domain)", list(names.index), key="metric", format_func=labels.get)
+ui.state.publish(ui.state.GLOBAL + (ui.state.METRIC,))
 
 rows = view.table(insights.metric_table(result, view.quarter, view.trust_type, metric_id))
 info = catalogue.metric(metric_id)
@@ -28,8 +27,8 @@ raw = rows["value"].notna().any()
 units = rows["units"].iloc[0] if raw else "score"
 direction = {True: "higher is better", False: "lower is better", None: "scored by NHS England"}[info.higher_is_better]
 dates = ", ".join(sorted(d for d in rows["reporting_date"].unique() if d)) or "not given"
-st.markdown(f"**{ui.show.plain(rows['metric_name'].iloc[0])}** · " + ui.show.plain(
-    f"units: {units} · {direction} · score {catalogue.comparison_group_text(metric_id)} · reporting period: {dates}"))
+st.markdown(ui.md("**{}** · units: {} · {} · score {} · reporting period: {}", rows["metric_name"].iloc[0], units,
+                  direction, catalogue.comparison_group_text(metric_id), dates))
 
 cols = st.columns(4)
 cols[0].metric("Trusts scored", len(rows))
@@ -40,9 +39,10 @@ if view.trust in set(rows["trust_code"]):
     mine = rows[rows["trust_code"] == view.trust].iloc[0]
     ranked = int(((result.scores["quarter"] == view.quarter) & (result.scores["trust_type"] == view.trust_type)
                   & (result.scores["metric_id"] == metric_id)).sum())
-    cols[3].metric(ui.show.plain(mine["trust_name"]), f"rank {mine['imr_rank']} of {ranked}",
-                   help=f"Value {mine['value']:g} {units}; score {mine['score']:.2f}; RAG {mine['rag']}."
-                   if raw else f"Score {mine['score']:.2f}; RAG {mine['rag']}.")
+    cols[3].metric("Highlighted trust", f"rank {mine['imr_rank']} of {ranked}",
+                   help=ui.md("{}: value {:g} {}; score {:.2f}; RAG {}.", mine["trust_name"], mine["value"], units,
+                              mine["score"], mine["rag"]) if raw else
+                   ui.md("{}: score {:.2f}; RAG {}.", mine["trust_name"], mine["score"], mine["rag"]))
 
 x_field, x_title = ("value", f"{rows['metric_name'].iloc[0]} ({units})") if raw else ("score", "Score (1 best)")
 best = rows.iloc[0]
@@ -53,7 +53,7 @@ ui.show.chart(
     rows[["imr_rank", "trust_name", "value", "units", "reporting_date", "score", "rag", "peer_median"]],
     f"IMR {metric_id} {view.quarter}",
     f"Dot chart of {len(rows)} trusts' {x_title} ordered by rank, shaped and coloured by RAG; best is "
-    f"{best['trust_name']} ({best[x_field]:g}).")
+    f"{best['trust_name']} ({best[x_field]:g}).", keep=view.trust)
 
 st.subheader("Every trust")
 columns = ["imr_rank", "trust_name", "value", "units", "reporting_date", "score", "peer_median",
@@ -63,7 +63,7 @@ ui.show.table(rows[columns], f"IMR {metric_id} {view.quarter} table", column_con
     "trust_name": "Trust", "value": "Value", "units": "Units", "reporting_date": "Reporting period",
     "score": st.column_config.NumberColumn("Score", format="%.2f"), "peer_median": "Peer median",
     "peer_lower_quartile": "Lower quartile", "peer_upper_quartile": "Upper quartile", "rag": "RAG"})
-st.caption(insights.RAG_RULE)
+st.caption(ui.plain(insights.RAG_RULE))
 sources = "; ".join(sorted(rows["score_source"].str.replace(r" \(N = \d+\)", "", regex=True).unique()))
 ui.show.source(view, f"score {catalogue.comparison_group_text(metric_id)} (continuous metrics: 1 + 3 (rank - 1) / "
                f"(N - 1)); scores here: {sources}; peer median and quartiles within trust type")

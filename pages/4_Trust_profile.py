@@ -15,27 +15,28 @@ if not view.trust:
     st.info("Choose a trust under **Trust to highlight** in the sidebar to see its profile.")
     st.stop()
 
-ranges = ui.data.ranges(view.key, view.method, tuple(view.dataset.quarters), result)
-history = result.trusts[result.trusts["trust_code"] == view.trust].merge(ranges, on=["quarter", "trust_code"])
+history = result.trusts[result.trusts["trust_code"] == view.trust]
+ranges = ui.data.ranges(view.key, view.method, tuple(history["quarter"]), result)  # the quarters the history shows
+history = history.merge(ranges, on=["quarter", "trust_code"])
 now = history[history["quarter"] == view.quarter]
 if now.empty:
-    st.warning(f"This trust has no figures in {view.quarter}.")
+    st.warning(ui.md("This trust has no figures in {}.", view.quarter))
     st.stop()
 me = now.iloc[0]
-st.header(ui.show.plain(me["trust_name"]))
-st.caption(ui.show.plain(f"{me['trust_code']} · {me['trust_type']} · {me['trust_subtype'] or 'subtype not given'} · "
-           f"{me['region'] or 'region not given'} · {view.quarter}"))
+st.header(ui.plain(me["trust_name"]), anchor=False)
+st.caption(ui.md("{} · {} · {} · {} · {}", me["trust_code"], me["trust_type"],
+                 me["trust_subtype"] or "subtype not given", me["region"] or "region not given", view.quarter))
 peers = int(((result.trusts["quarter"] == view.quarter) & (result.trusts["trust_type"] == view.trust_type)).sum())
 cols = st.columns(4)
 rank_range = range_text(me["rank_lo"], me["rank_hi"], 0)
-cols[0].metric("Rank", f"{me['rank']} of {peers}", help=f"Likely range: {rank_range}.")
+cols[0].metric("Rank", f"{me['rank']} of {peers}", help=ui.md("Likely range: {}.", rank_range))
 cols[1].metric("Segment", int(me["final_segment"]), help="After the financial override; 5 = Recovery Support "
                "Programme.")
 cols[2].metric("Average score", f"{me['average_score_2dp']:.2f}",
-               help=f"Likely range: {range_text(me['score_lo'], me['score_hi'], 2)}; 1 best, 4 worst.")
+               help=ui.md("Likely range: {}; 1 best, 4 worst.", range_text(me["score_lo"], me["score_hi"], 2)))
 cols[3].metric("Metrics scored", "n/a" if pd.isna(me["n_metrics"]) else int(me["n_metrics"]))
 for note in insights.trust_caveats(result, ui.data.trust_register(), view.quarter, view.trust):
-    st.warning(ui.show.plain(note), icon=":material/info:")
+    st.warning(ui.plain(note), icon=":material/info:")
 
 st.subheader("Each metric against its peers")
 spread = ui.data.metric_spread(view.key, view.method, view.quarter, view.trust, result)
@@ -48,8 +49,8 @@ else:
                   f"Spine chart of {len(spread)} metrics: grey bars span the peer minimum to maximum (darker: the "
                   f"middle half), the tick is the median, the marker is this trust. Its weakest metric is "
                   f"{weakest['metric_name']} (score {weakest['score']:.2f}).")
-    st.caption(insights.RAG_RULE + " Positions are among the loaded trusts of the same type; scores and RAG come "
-               "from NHS England's comparison group, which for some metrics is wider, so the two can disagree.")
+    st.caption(ui.plain(insights.RAG_RULE) + " Positions are among the loaded trusts of the same type; scores and RAG "
+               "come from NHS England's comparison group, which for some metrics is wider, so the two can disagree.")
 
 st.subheader("Domain scores")
 domains = result.domains[(result.domains["quarter"] == view.quarter) & (result.domains["trust_code"] == view.trust)]
@@ -73,10 +74,10 @@ st.subheader("What it would take to move up a segment")
 plan = ui.data.improvement(view.key, view.method, view.quarter, result)
 step = plan[plan["trust_code"] == view.trust].iloc[0]
 if step["blocked"]:
-    st.info(f"No score change is worked out: {step['blocked']}.")
+    st.info(ui.md("No score change is worked out: {}.", step["blocked"]))
 else:
-    st.markdown(f"Average score to fall from **{me['average_score_2dp']:.2f}** to **{step['target_average']:.2f}** "
-                f"(by {step['fall_needed']:.2f}) to reach segment {int(step['target_segment'])}. The fewest metrics "
-                f"that could do it: **{int(step['metrics_needed'])}**.")
+    st.markdown(ui.md("Average score to fall from **{:.2f}** to **{:.2f}** (by {:.2f}) to reach segment {}. The "
+                      "fewest metrics that could do it: **{}**.", me["average_score_2dp"], step["target_average"],
+                      step["fall_needed"], int(step["target_segment"]), int(step["metrics_needed"])))
     ui.show.table(ui.show.steps_frame(step["steps"]), f"{me['trust_code']} improvement plan")
 ui.show.source(view, result.method.describe(result.banding) + "; likely ranges: " + ranges["range_method"].iloc[0])

@@ -24,28 +24,31 @@ with st.expander("The template: what it holds and an example", expanded=False):
     row.download_button("Example (six real trusts, Q4)", ui.data.csv_bytes(example), "nof-template-example.csv",
                         "text/csv", icon=":material/download:", on_click="ignore")
 
-st.file_uploader("CSV files", accept_multiple_files=True, key="uploader", on_change=controls.on_upload,
-                 help=f"Up to {nof_io.MAX_FILE_MB} MB each. CSV text (UTF-8 is best).")
+st.file_uploader("CSV files", accept_multiple_files=True, key=controls.uploader_key(), on_change=controls.on_upload,
+                 help=controls.LIMITS)
+st.caption(ui.md("{} Your files and results are for this session only, and the server lets them go {} minutes after "
+                 "you last use them (it holds {} uploads at most), so you may be asked to upload again. Charts show "
+                 "at most {} trusts; tables show them all.", controls.LIMITS,
+                 int(ui.data.SESSION_TTL.total_seconds() // 60), ui.data.MAX_UPLOADS, ui.show.MAX_CHART_TRUSTS))
 
 report = st.session_state.get("upload_report")
 if report:
     st.subheader("Validation report")
     if report["ok"]:
-        st.success("Read: " + ui.show.plain("; ".join(f.describe() for f in report["files"])))
+        st.success(ui.md("Read: {}", "; ".join(f.describe() for f in report["files"])))
     else:
-        kept = "your previous upload" if st.session_state.get("upload_files") else "NHS England's default data"
-        st.error(f"{ui.show.plain(', '.join(report['names']))} could not be used, so nothing changed: the app still "
-                 f"shows {kept}. "
-                 "Each problem below says where it is and how to fix it.")
+        kept = "your previous upload" if st.session_state.get("upload") else "NHS England's default data"
+        st.error(ui.md("{} could not be used, so nothing changed: the app still shows {}. Each problem below says "
+                       "where it is and how to fix it.", ", ".join(report["names"]), kept))
     if report["problems"]:
         ui.show.table(nof.problems_frame(report["problems"]), "upload problems", column_config={
             "severity": "Severity", "file": "File", "row": "Row", "column": "Column", "problem": "Problem",
             "fix": "What to do"})
 
-if st.session_state.get("upload_files") and view.key.startswith("upload:"):
+if st.session_state.get("upload") and view.key.startswith("upload:"):
     result = ui.data.assess(view.key, view.method, view.dataset)
     table = view.table(result.trusts)
-    st.subheader(f"Ranking of your upload: {view.quarter}, {view.trust_type}s")
+    st.subheader(ui.md("Ranking of your upload: {}, {}s", view.quarter, view.trust_type))
     ui.show.table(table[["rank", "trust_code", "trust_name", "final_segment", "average_score_2dp", "deficit",
                          "n_metrics"]], f"upload ranking {view.quarter}", column_config=ui.show.league_columns())
     ui.show.source(view, result.method.describe(result.banding))
@@ -54,8 +57,8 @@ if st.session_state.get("upload_files") and view.key.startswith("upload:"):
     movers, agreement = nof.compare_tables(base, table)
     if len(movers) >= 2:
         st.subheader("Against the official ranking")
-        st.markdown(f"Your upload holds {len(movers)} trusts of NHS England's {view.quarter} table. "
-                    + agreement.describe())
+        st.markdown(ui.md("Your upload holds {} trusts of NHS England's {} table. {}", len(movers), view.quarter,
+                          agreement.describe()))
         moved = movers[(movers["segment_change"] != 0) | (movers["rank_change"] != 0)]
         if moved.empty:
             st.success("Every trust keeps its official segment and its order among these trusts.")
@@ -63,5 +66,5 @@ if st.session_state.get("upload_files") and view.key.startswith("upload:"):
             ui.show.table(moved.drop(columns="trust_type"), "upload against official",
                           column_config=ui.show.movers_columns("Official", "Your"))
     st.button("Forget my upload and go back to NHS England's data", on_click=controls.forget_upload)
-elif st.session_state.get("upload_files"):
+elif st.session_state.get("upload"):
     st.info("Your upload is kept for this session: choose **Your upload** under Dataset in the sidebar to use it.")

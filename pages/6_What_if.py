@@ -10,8 +10,8 @@ ui.page_setup("What-if", ":material/tune:")
 view = ui.sidebar(page_params=controls.METHOD_PARAMS)
 official = ui.data.assess(view.key, nof.Method(), view.dataset)
 st.title("What-if: change the method, see who moves")
-st.caption(ui.show.plain(f"{view.label} · {view.quarter} · {view.trust_type}s. Compared with NHS England's method on "
-                         "the same data."))
+st.caption(ui.md("{} · {} · {}s. Compared with NHS England's method on the same data.", view.label, view.quarter,
+                 view.trust_type))
 
 ui.show.require_rows(view.table(official.trusts), view)
 scored = view.table(official.scores)
@@ -35,7 +35,7 @@ cols[0].metric("Trusts changing segment", agreement.segment_changes)
 cols[1].metric("Trusts changing rank", agreement.rank_changes)
 cols[2].metric("Kendall's tau-b of the ranks", f"{agreement.kendall_tau:.3f}",
                help="1 means the same order; computed within trust type.")
-st.markdown(agreement.describe())
+st.markdown(ui.plain(agreement.describe()))
 if moved.empty:
     st.info("Nobody moves: this method gives NHS England's table.")
 else:

@@ -27,22 +27,22 @@ ranges = ui.data.ranges(view.key, view.method, tuple(view.dataset.quarters), res
 evidence = nof.capability.trust_evidence(result, ranges, view.quarter, trust)
 me = evidence.trust
 if not view.trust:
-    st.info(ui.show.plain(f"No trust is highlighted in the sidebar, so this shows the top of the table: "
-                          f"{me['trust_name']} (rank {me['rank']} of {me['peers']}). Choose a trust under Trust to "
-                          "highlight to assess another."), icon=":material/info:")
+    st.info(ui.md("No trust is highlighted in the sidebar, so this shows the top of the table: {} (rank {} of {}). "
+                  "Choose a trust under Trust to highlight to assess another.", me["trust_name"], me["rank"],
+                  me["peers"]), icon=":material/info:")
 
-st.header(ui.show.plain(me["trust_name"]))
-st.markdown(ui.show.plain(f"{me['trust_code']} · {me['trust_type']} · NOF evidence for {view.quarter}"))
+st.header(ui.plain(me["trust_name"]))
+st.markdown(ui.md("{} · {} · NOF evidence for {}", me["trust_code"], me["trust_type"], view.quarter))
 cols = st.columns(4)
 cols[0].metric("Segment", int(me["final_segment"]), help="After the financial override; 5 = Recovery Support "
                "Programme (intensive support).")
 cols[1].metric("Rank", f"{me['rank']} of {me['peers']}",
-               help=f"Within trust type. Likely range: {range_text(me['rank_lo'], me['rank_hi'], 0)}.")
+               help=ui.md("Within trust type. Likely range: {}.", range_text(me["rank_lo"], me["rank_hi"], 0)))
 cols[2].metric("Average score", f"{me['average_score_2dp']:.2f}",
-               help=f"1 best, 4 worst. Likely range: {range_text(me['score_lo'], me['score_hi'], 2)}.")
+               help=ui.md("1 best, 4 worst. Likely range: {}.", range_text(me["score_lo"], me["score_hi"], 2)))
 flag_slot = cols[3].empty()
-st.markdown(f"Likely ranges: rank **{range_text(me['rank_lo'], me['rank_hi'], 0)}**, average score "
-            f"**{range_text(me['score_lo'], me['score_hi'], 2)}**"
+st.markdown(ui.md("Likely ranges: rank **{}**, average score **{}**", range_text(me["rank_lo"], me["rank_hi"], 0),
+                  range_text(me["score_lo"], me["score_hi"], 2))
             + (". In financial deficit (segment 3 at best)." if me["deficit"] else "."))
 if me["source"] == "league table":
     st.warning("This trust's figures come from a league table only, with no metric scores, so no area has NOF "
@@ -54,7 +54,7 @@ cap.explain()
 st.header("The six areas")
 st.markdown("The rating scale is ours (1 Strong, 2 Good, 3 Limited, 4 Weak): NHS England's guidance names the six "
             "areas but, as far as we could find, publishes no wording for a scale. **How the page compares:** "
-            + ui.show.plain(nof.capability.RULE.removeprefix("How the page compares: ")))
+            + ui.plain(nof.capability.RULE.removeprefix("How the page compares: ")))
 board, review = cap.areas(trust, evidence)
 flag_slot.metric("Areas flagged", f"{int(review['flagged'].sum())} of {len(review)}",
                  help="Areas where the board's rating is two or more steps from its NOF evidence level.")
@@ -66,4 +66,4 @@ method = result.method.describe(result.banding)
 origin = ui.data.SOURCE if view.key == ui.data.DEFAULT_KEY else "Uploaded in this session, not NHS England's figures."
 sources = [f"{view.label}. {origin}", f"Method: {method}.", f"Likely ranges: {ranges['range_method'].iloc[0]}."]
 cap.summary_and_pack(evidence, board, review, sources)
-st.markdown(ui.show.plain(" ".join(sources) + " Mapping, scale and rule: docs/capability.md (ours)."))
+st.markdown(ui.plain(" ".join(sources) + " Mapping, scale and rule: docs/capability.md (ours)."))

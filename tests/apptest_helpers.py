@@ -7,6 +7,7 @@ page is ``switch_page`` before the first run, with the link's query parameters s
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -51,7 +52,7 @@ def go(at: AppTest, page: str) -> AppTest:
 def upload(at: AppTest, *files: tuple[str, bytes]) -> AppTest:
     """Go to the upload page and upload ``files`` (name, bytes) in one go."""
     go(at, UPLOAD)
-    at.file_uploader(key="uploader").set_value([(name, data, "text/csv") for name, data in files]).run()
+    at.file_uploader[0].set_value([(name, data, "text/csv") for name, data in files]).run()
     assert not at.exception, _exception_text(at)
     return at
 
@@ -73,9 +74,14 @@ def table_with(at: AppTest, *columns: str, index: int = 0) -> pd.DataFrame:
     return found[index]
 
 
+def as_read(markdown: str) -> str:
+    """What a reader sees of markdown made inert by ``ui.plain``: backslash escapes and word joiners removed."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
+
+
 def texts(at: AppTest, kinds=MARKDOWN_KINDS) -> list[str]:
-    """The text of every element of ``kinds`` on screen."""
-    return [str(el.value) for kind in kinds for el in getattr(at, kind)]
+    """The text of every element of ``kinds`` on screen, as a reader sees it (see :func:`as_read`)."""
+    return [as_read(str(el.value)) for kind in kinds for el in getattr(at, kind)]
 
 
 def markdown_texts(at: AppTest) -> list[tuple[str, str]]:
@@ -84,6 +90,34 @@ def markdown_texts(at: AppTest) -> list[tuple[str, str]]:
     out += [("metric label", m.label) for m in at.metric]
     out += [("tab label", t.label) for t in at.tabs]
     out += [("expander label", e.label) for e in at.expander]
+    return out
+
+
+MARKDOWN_FIELDS = ("body", "label", "help")  # proto fields rendered as markdown (alert bodies, labels, tooltips)
+
+
+def _walk(node):
+    yield node
+    for child in (getattr(node, "children", None) or {}).values():
+        yield from _walk(child)
+
+
+def rendered_markdown(at: AppTest) -> list[tuple[str, str, str]]:
+    """Every string on screen that Streamlit renders as markdown, found by walking the whole element tree (main and
+    sidebar): (element type, proto field, text) for text elements, headings, alerts, captions, metric labels and
+    values, help tooltips, tab and expander labels, widget labels and radio options. Table cells, chart specs and
+    selectbox options are not markdown and are left out."""
+    out = []
+    for node in _walk(at._tree):
+        proto = getattr(node, "proto", None)
+        if proto is None or not hasattr(proto, "ListFields"):
+            continue
+        kind = getattr(node, "type", type(node).__name__)
+        for descriptor, value in proto.ListFields():
+            if descriptor.name in MARKDOWN_FIELDS and isinstance(value, str) and value:
+                out.append((kind, descriptor.name, value))
+            elif descriptor.name == "options" and kind == "radio":
+                out += [(kind, "options", str(v)) for v in value]
     return out
 
 

@@ -43,16 +43,17 @@ def _healthy(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def streamlit_server(timeout: float = 60):
-    """Run the app with `streamlit run` on a free port; yield its base URL; always stop it (terminate, then kill)."""
+def streamlit_process(timeout: float = 60, app_dir: Path = ROOT, extra_args: tuple[str, ...] = ()):
+    """Run the app in ``app_dir`` with `streamlit run` on a free port; yield (base URL, the server's Popen); always
+    stop it (terminate, then kill)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
              "--browser.gatherUsageStats", "false", "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--server.fileWatcherType", "none"],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+             "--server.fileWatcherType", "none", *extra_args],
+            cwd=app_dir, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
         try:
             deadline = time.monotonic() + timeout
             while not _healthy(url):
@@ -62,7 +63,7 @@ def streamlit_server(timeout: float = 60):
                     raise RuntimeError(f"streamlit did not answer on {url}/_stcore/health "
                                        f"(exit code {proc.poll()}):\n{output}")
                 time.sleep(0.25)
-            yield url
+            yield url, proc
         finally:
             proc.terminate()
             try:
@@ -70,6 +71,13 @@ def streamlit_server(timeout: float = 60):
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def streamlit_server(timeout: float = 60):
+    """Run the app with `streamlit run` on a free port; yield its base URL."""
+    with streamlit_process(timeout) as (url, _):
+        yield url
 
 
 def settle(page, quiet: float = 2.0, timeout: float = 60) -> None:

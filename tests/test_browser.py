@@ -2,7 +2,8 @@
 
 Every page opens without an exception and shows what it should (a full screenshot of each is saved to
 $SCREENSHOT_DIR, or screenshots/ in the repository); a shared link reopens the same view and navigation keeps it; an
-upload ranks at once and a bad file leaves it in place; the charts draw.
+upload ranks at once and a bad file leaves it in place; the charts draw; a page load asks no host but the app's own
+(icons included); and text from a file never becomes a link, an image, an icon or emphasis.
 
 Run: python -m pytest tests/test_browser.py -q -m browser
 """
@@ -26,6 +27,8 @@ from tests.browser_helpers import (
     settle,
     streamlit_server,
 )
+from tests.hostile_inputs import PAYLOADS, hostile_template
+from ui.sidebar import PAGES as SIDEBAR_PAGES
 
 pytestmark = [
     pytest.mark.browser,
@@ -178,3 +181,73 @@ def test_upload_ranks_and_a_bad_file_keeps_it(page, base_url, tmp_path):
     assert_visible_text(page, "Your upload holds 6 trusts", "after a bad upload", within=MAIN)
     assert table_after_heading(page, "Ranking of your upload").locator("table").get_attribute("aria-rowcount") == "7"
     full_screenshot(page, screenshot_dir() / "upload_bad_file.png")
+
+
+def outside_requests(page, base_url: str) -> list[str]:
+    """Start recording every request ``page`` makes to a host other than the app's; returns the (growing) list."""
+    outside = []
+    page.on("request", lambda r: None if r.url.startswith((base_url, "data:", "blob:")) else outside.append(r.url))
+    return outside
+
+
+def test_pages_ask_no_other_host_and_their_icons_draw(page, base_url):
+    """With no internet at all the app looks the same: the favicon is inline and the icons come from the font file
+    Streamlit serves itself."""
+    outside = outside_requests(page, base_url)
+    for path, _, _ in PAGES:
+        open_page(page, base_url + path)
+        favicon = page.evaluate("() => document.querySelector('link[rel~=\"icon\"]').href")
+        assert favicon.startswith("data:image/svg+xml"), (path, favicon[:80])
+    assert not outside, outside
+    assert page.evaluate("""() => document.fonts.check('24px "Material Symbols Rounded"')""")
+    # A drawn icon is one glyph wide; without its font it would be the word ("format_list_numbered") in letters.
+    widths = page.locator(SIDEBAR).locator('[data-testid="stIconMaterial"]').evaluate_all(
+        "els => els.map(e => e.getBoundingClientRect().width)")
+    assert len(widths) >= 7 and min(widths) > 10 and max(widths) < 32, widths
+    page.locator(SIDEBAR).screenshot(path=str(screenshot_dir() / "sidebar_icons.png"))
+
+
+def live_markup(page) -> list[str]:
+    """What on screen came from markdown that should have stayed text: outside links, images, maths, icons in
+    text, emphasis of a payload."""
+    return page.evaluate("""() => {
+        const found = [];
+        for (const a of document.querySelectorAll('a[href]')) {
+            const href = a.getAttribute('href');
+            if (/^[a-z][a-z0-9+.-]*:/i.test(href) && !href.startsWith(location.origin)) found.push('link ' + href);
+        }
+        for (const img of document.querySelectorAll('[data-testid="stMain"] img, [data-testid="stSidebar"] img'))
+            found.push('image ' + img.getAttribute('src'));
+        for (const k of document.querySelectorAll('.katex')) found.push('maths ' + k.textContent);
+        for (const i of document.querySelectorAll('[data-testid="stMarkdownContainer"] [role="img"]'))
+            found.push('icon ' + i.getAttribute('aria-label'));
+        for (const b of document.querySelectorAll('strong, em'))
+            if (['bold', 'red'].includes(b.textContent.trim())) found.push('emphasis ' + b.textContent);
+        return found; }""")
+
+
+def test_text_from_a_file_is_never_a_link_image_or_icon(page, base_url, tmp_path):
+    import oversight
+
+    example = oversight.io.template_example(oversight.default_dataset())
+    hostile = tmp_path / "[f](javascript:alert(1)) **f** www.example.invalid.csv"
+    hostile.write_text(oversight.to_csv(hostile_template(example)), encoding="utf-8")
+    outside = outside_requests(page, base_url)
+    open_page(page, base_url + "/Upload")
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(hostile))
+    page.get_by_text("Ranking of your upload").wait_for(timeout=30_000)
+    settle(page)
+    sidebar = page.locator(SIDEBAR)
+    sidebar.get_by_role("combobox", name="Trust to highlight").click()
+    page.get_by_role("option").filter(has_text=PAYLOADS[0]).first.click()
+    settle(page)
+    for _, title, _ in SIDEBAR_PAGES:
+        sidebar.locator('[data-testid="stPageLink"]').filter(has_text=title).locator("a").click()
+        settle(page)
+        assert_no_exception(page, title)
+        assert not live_markup(page), (title, live_markup(page))
+        if title == "Trust profile":
+            heading = page.locator(MAIN).locator("h2").first.inner_text()
+            assert heading.replace("\u2060", "") == f"{PAYLOADS[0]} 0", heading
+            full_screenshot(page, screenshot_dir() / "trust_profile_hostile_names.png")
+    assert not outside, outside

@@ -401,7 +401,7 @@ def test_page_upload_carries_on_and_refuses_a_bad_file(monkeypatch):
     at.file_uploader(key="capability_upload").set_value(("other.csv", other.encode(), "text/csv")).run()
     assert any("could not be used" in e for e in texts(at, ("error",)))
     problems = [m for m in texts(at, ("markdown",)) if "**Fix:**" in m]
-    assert problems and "row 2, column trust\\_code" in problems[0] and "Coventry and Warwickshire" in problems[0]
+    assert problems and "row 2, column trust_code" in problems[0] and "Coventry and Warwickshire" in problems[0]
     assert _rating(at, "access").value == 2
 
 

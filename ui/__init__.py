@@ -5,5 +5,6 @@ Pages import from here and from :mod:`oversight`; the engine never imports this 
 
 from . import charts, data, show, state
 from .sidebar import page_setup, sidebar
+from .text import md, md_list, plain
 
-__all__ = ["charts", "data", "page_setup", "show", "sidebar", "state"]
+__all__ = ["charts", "data", "md", "md_list", "page_setup", "plain", "show", "sidebar", "state"]

@@ -15,9 +15,12 @@ import streamlit as st
 
 import oversight as nof
 
-from . import show
+from .text import md, md_list, plain
 
 cap = nof.capability
+#: The two starting files the page offers: label, how it is made, file name stem.
+DOWNLOADS = (("Blank template", cap.blank_assessment, "template"),
+             ("Filled example", cap.example_assessment, "example"))
 UPLOADER = "capability_upload"
 REPORT = "capability_report"
 
@@ -69,8 +72,7 @@ def load_and_templates(trust: str, trust_name: str, quarter: str, names: dict[st
                          args=(trust, quarter, names), help="A file downloaded from this page, for this trust.")
         row = st.container(horizontal=True)
         slug = re.sub(r"[^A-Za-z0-9]+", "-", f"{trust}-{quarter}").strip("-")
-        for label, build, stem in (("Blank template", cap.blank_assessment, "template"),
-                                   ("Filled example", cap.example_assessment, "example")):
+        for label, build, stem in DOWNLOADS:
             row.download_button(label, cap.assessment_csv(build(trust, trust_name, quarter)).encode("utf-8"),
                                 f"board-capability-{stem}-{slug}.csv", "text/csv", icon=":material/download:",
                                 on_click="ignore")
@@ -78,17 +80,18 @@ def load_and_templates(trust: str, trust_name: str, quarter: str, names: dict[st
     report = st.session_state.get(REPORT)
     if report and report["trust"] == trust:
         if report["ok"]:
-            st.success("Loaded " + show.plain(report["name"]) + ": the ratings and notes below come from it.")
+            st.success(md("Loaded {}: the ratings and notes below come from it.", report["name"]))
         else:
-            st.error(show.plain(report["name"]) + " could not be used, so nothing changed. Each problem below says "
-                     "where it is and how to fix it.")
+            st.error(md("{} could not be used, so nothing changed. Each problem below says where it is and how to "
+                        "fix it.", report["name"]))
         shown = report["problems"][:20]
-        lines = [f"- **{'Warning' if p.severity == 'warning' else 'Problem'}, " + show.plain(
-            ", ".join(x for x in (f"row {p.row}" if p.row else "", f"column {p.column}" if p.column else "") if x)
-            or "whole file") + ":** " + show.plain(p.message) + " **Fix:** " + show.plain(p.fix) for p in shown]
+        rows = [("Warning" if p.severity == "warning" else "Problem",
+                 ", ".join(x for x in (f"row {p.row}" if p.row else "", f"column {p.column}" if p.column else "")
+                           if x) or "whole file", p.message, p.fix) for p in shown]
         more = len(report["problems"]) - len(shown)
-        if lines:
-            st.markdown("\n".join(lines) + (f"\n- ... and {more} more." if more > 0 else ""))
+        if rows:
+            st.markdown(md_list("**{}, {}:** {} **Fix:** {}", rows) + (md("\n- ... and {} more.", more) if more > 0
+                                                                        else ""))
 
 
 def _inputs(trust: str, a) -> None:
@@ -97,10 +100,10 @@ def _inputs(trust: str, a) -> None:
             stored = st.session_state.get(_key(trust, a.key, part))
             st.session_state[_widget(trust, a.key, part)] = stored if stored is not None or part == "rating" else ""
     labels = {r.level: f"{r.level} {r.label}" for r in cap.SCALE}
-    level = st.radio(f"Board rating: {a.name}", list(labels), format_func=labels.get, horizontal=True, index=None,
-                     key=_widget(trust, a.key, "rating"),
-                     help=" ".join(f"{r.level} {r.label}: {r.meaning}" for r in cap.SCALE))
-    note = st.text_area(f"Evidence note: {a.name}", max_chars=cap.MAX_NOTE_CHARS, height=110,
+    level = st.radio(md("Board rating: {}", a.name), list(labels), format_func=labels.get, horizontal=True,
+                     index=None, key=_widget(trust, a.key, "rating"),
+                     help=plain(" ".join(f"{r.level} {r.label}: {r.meaning}" for r in cap.SCALE)))
+    note = st.text_area(md("Evidence note: {}", a.name), max_chars=cap.MAX_NOTE_CHARS, height=110,
                         key=_widget(trust, a.key, "note"),
                         placeholder="What the board relied on: papers, reports, dates.")
     st.session_state[_key(trust, a.key, "rating")] = level
@@ -114,16 +117,17 @@ _BOX = {"better": (st.warning, ":material/flag:"), "worse": (st.warning, ":mater
 
 def _evidence(evidence, row) -> None:
     box, icon = _BOX[row.verdict]
-    box(f"**{cap.VERDICTS[row.verdict]}.** " + show.plain(row.sentence), icon=icon)
-    lines = [f"- **{show.plain(d.domain)}**: domain score {d.domain_score_2dp:.2f}, segment {d.domain_segment}; "
-             + show.plain(cap.domain_range_text(d.range_lo, d.range_hi, d.n_metrics))
-             for d in evidence.domains[evidence.domains["area_key"] == row.area_key].itertuples()]
+    box(md("**{}.** {}", cap.VERDICTS[row.verdict], row.sentence), icon=icon)
+    rows = [(d.domain, f"{d.domain_score_2dp:.2f}", d.domain_segment,
+             cap.domain_range_text(d.range_lo, d.range_hi, d.n_metrics))
+            for d in evidence.domains[evidence.domains["area_key"] == row.area_key].itertuples()]
+    if rows:
+        st.markdown(md_list("**{}**: domain score {}, segment {}; {}", rows))
     worst = evidence.worst(row.area_key)
-    title = "NOF metrics" if cap.area(row.area_key).metrics else "Worst metrics"
-    lines += [f"- {title}: " + show.plain("; ".join(worst["text"]))] if len(worst) else []
-    if lines:
-        st.markdown("\n".join(lines))
-    st.markdown("*Mapping:* " + show.plain(cap.area(row.area_key).note))
+    if len(worst):
+        title = "NOF metrics" if cap.area(row.area_key).metrics else "Worst metrics"
+        st.markdown(md_list("{}: {}", [(title, "; ".join(worst["text"]))]))
+    st.markdown(md("*Mapping:* {}", cap.area(row.area_key).note))
 
 
 def areas(trust: str, evidence) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -134,7 +138,7 @@ def areas(trust: str, evidence) -> tuple[pd.DataFrame, pd.DataFrame]:
     me = evidence.trust
     slots = []
     for a in cap.AREAS:
-        st.subheader(a.name)
+        st.subheader(plain(a.name))
         left, right = st.columns([2, 3], gap="large")
         with left:
             _inputs(trust, a)
@@ -152,9 +156,9 @@ def explain() -> None:
     with st.expander("The rating scale and the mapping to NOF evidence", expanded=False):
         st.dataframe(pd.DataFrame({"Rating": [f"{r.level} {r.label}" for r in cap.SCALE],
                                    "Meaning": [r.meaning for r in cap.SCALE]}), hide_index=True)
-        st.markdown(show.plain(cap.SCALE_SOURCE))
-        st.markdown("\n".join(f"- **{show.plain(a.name)}:** {show.plain(a.note)}" for a in cap.AREAS))
-        st.markdown(show.plain("The six areas: " + cap.GUIDANCE + "."))
+        st.markdown(plain(cap.SCALE_SOURCE))
+        st.markdown(md_list("**{}:** {}", [(a.name, a.note) for a in cap.AREAS]))
+        st.markdown(md("The six areas: {}.", cap.GUIDANCE))
 
 
 def summary_and_pack(evidence, board: pd.DataFrame, review: pd.DataFrame, sources: list[str]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 import pandas as pd
 import streamlit as st
@@ -10,33 +11,72 @@ import streamlit as st
 import oversight as nof
 
 from . import data, state
-from .sidebar import UPLOAD
+from .text import md
 
 # ---------------------------------------------------------------------------------------------------------------
 # Upload: the last good upload stays until a new one reads cleanly.
 
 
+MAX_FILES = 10  # files in one upload
+MAX_TOTAL_MB = 100  # all the files of one upload together (each is also at most nof.io.MAX_FILE_MB)
+LIMITS = (f"Up to {MAX_FILES} files at once, {nof.io.MAX_FILE_MB} MB each and {MAX_TOTAL_MB} MB in all. CSV text "
+          "(UTF-8 is best).")
+
+
+def _too_much(payload) -> list[nof.Problem]:
+    """Problems with an upload as a whole: too many files, or too many megabytes together."""
+    total = sum(len(b) for _, b in payload) / 1024 / 1024
+    names = ", ".join(n for n, _ in payload)
+    if len(payload) > MAX_FILES:
+        return [nof.Problem(names, f"{len(payload)} files were uploaded at once; the limit is {MAX_FILES}.",
+                            "Upload fewer files, such as one quarter or one trust type at a time.")]
+    if total > MAX_TOTAL_MB:
+        return [nof.Problem(names, f"the files come to {total:,.0f} MB together; the limit is {MAX_TOTAL_MB} MB.",
+                            "Upload fewer or smaller files, such as one quarter or one trust type at a time.")]
+    return []
+
+
+def uploader_key() -> str:
+    """The file uploader's key: a new one after each upload, so the widget lets go of the files it read."""
+    return f"uploader-{st.session_state.get('uploads_read', 0)}"
+
+
+def _release_uploader() -> None:
+    """Drop the uploader's own copy of the files (its widget state and Streamlit's file store): the session keeps
+    only a key to them (see :mod:`ui.data`). Streamlit frees that store when a session shuts down, which a closed
+    session whose reconnect time is up never does (streamlit/streamlit#12506)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    st.session_state.pop(uploader_key(), None)
+    st.session_state["uploads_read"] = st.session_state.get("uploads_read", 0) + 1
+    ctx = get_script_run_ctx()
+    if ctx is not None and ctx.uploaded_file_mgr is not None:
+        ctx.uploaded_file_mgr.remove_session_files(ctx.session_id)
+
+
 def on_upload() -> None:
     """Callback of the file uploader: read the files; keep them only if they read cleanly."""
-    files = st.session_state.get("uploader") or []
+    files = st.session_state.get(uploader_key()) or []
     if not files:
         return
     payload = tuple((f.name, f.getvalue()) for f in files)
-    key = data.files_key(payload)
+    _release_uploader()
     try:
-        dataset = data.read_upload(key, payload)
+        if problems := _too_much(payload):
+            raise nof.InputError(problems)
+        dataset = data.read_upload(data.files_key(payload), payload)
     except nof.InputError as err:
         refused = list(dict.fromkeys(p.file for p in err.errors)) or [n for n, _ in payload]
         st.session_state["upload_report"] = {"ok": False, "names": refused, "problems": err.problems, "files": ()}
         return
-    st.session_state["upload_files"] = payload
-    st.session_state["dataset"] = UPLOAD
+    st.session_state["upload"] = {"key": data.keep_upload(payload), "names": [n for n, _ in payload]}
+    st.session_state["dataset"] = state.UPLOAD
     st.session_state["upload_report"] = {"ok": True, "names": [n for n, _ in payload],
                                          "problems": list(dataset.warnings), "files": dataset.files}
 
 
 def forget_upload() -> None:
-    for key in ("upload_files", "upload_report"):
+    for key in ("upload", "upload_report"):
         st.session_state.pop(key, None)
     st.session_state["dataset"] = data.DEFAULT_KEY
 
@@ -49,6 +89,9 @@ BANDINGS = {"file": "Cut points from the file", "quartiles": "Pooled quartiles o
             "fixed": "Fixed thresholds"}
 
 
+WEIGHT_MAX = 10.0  # the largest weight the domain weight inputs take
+
+
 def _list_to_url(values) -> str:
     return ",".join(values)
 
@@ -57,29 +100,67 @@ def _list_from_url(text: str) -> list[str]:
     return [v for v in text.split(",") if v]
 
 
+def _metrics_from_url(text: str) -> list[str]:
+    ids = _list_from_url(text)
+    wrong = [m for m in ids if not re.fullmatch(r"OF\d{4}", m)]
+    if wrong:
+        raise ValueError(f"{wrong[0][:20]} is not a NOF metric ID (such as OF1057)")
+    return ids
+
+
+def _domains_from_url(text: str) -> list[str]:
+    codes = _list_from_url(text)
+    wrong = [c for c in codes if c not in DOMAIN_CODES.values()]
+    if wrong:
+        raise ValueError(f"{wrong[0][:20]} is not a domain ({', '.join(DOMAIN_CODES.values())})")
+    return [d for d, c in DOMAIN_CODES.items() if c in codes]
+
+
+def _weights_from_url(text: str) -> tuple[tuple[str, float], ...]:
+    """``access:2,safety:0.5`` -> ((domain, weight), ...) for every domain, in the catalogue's order."""
+    given = {}
+    for part in _list_from_url(text):
+        code, sep, value = part.partition(":")
+        if not sep or code not in DOMAIN_CODES.values():
+            raise ValueError(f"'{part[:20]}' is not domain:weight, such as access:2")
+        given[code] = state.number(value, 0, WEIGHT_MAX)
+    return tuple((d, given[c]) for d, c in DOMAIN_CODES.items() if c in given)
+
+
+def parse_cuts(text: str) -> tuple[float, float, float]:
+    """Three ascending cut points from 1 to 4, such as ``2.05,2.32,2.62``; ``ValueError`` says what is wrong."""
+    parts = str(text).split(",")
+    if len(parts) != 3:
+        raise ValueError("it should be three numbers separated by commas")
+    values = tuple(state.number(x.strip(), 1, 4) for x in parts)
+    if not values[0] < values[1] < values[2]:
+        raise ValueError("the three numbers should ascend")
+    return values
+
+
+def _cuts_from_url(text: str) -> str:
+    parse_cuts(text)
+    return text
+
+
 METHOD_PARAMS = (
     state.Param("banding", "banding"),
-    state.Param("cuts", "cuts"),
-    state.Param("override", "override", lambda b: "on" if b else "off", lambda t: t != "off"),
-    state.Param("rescore", "rescore", lambda b: "1" if b else "0", state.bool_from_url),
-    state.Param("drop_metrics", "drop", _list_to_url, _list_from_url),
-    state.Param("drop_domains", "dropdom", lambda v: ",".join(DOMAIN_CODES.get(d, d) for d in v),
-                lambda t: [d for d, c in DOMAIN_CODES.items() if c in _list_from_url(t)]),
+    state.Param("cuts", "cuts", str, _cuts_from_url),
+    state.Param("override", "override", *state.flag("on", "off")),
+    state.Param("rescore", "rescore", *state.flag()),
+    state.Param("drop_metrics", "drop", _list_to_url, _metrics_from_url),
+    state.Param("drop_domains", "dropdom", lambda v: ",".join(DOMAIN_CODES.get(d, d) for d in v), _domains_from_url),
     state.Param("weights", "weights", lambda w: ",".join(f"{DOMAIN_CODES[d]}:{x:g}" for d, x in w),
-                lambda t: tuple((d, float(dict(p.split(":") for p in _list_from_url(t))[c]))
-                                for d, c in DOMAIN_CODES.items() if c in t)),
+                _weights_from_url),
 )
 
 
 def _cuts(text: str, fallback) -> tuple:
     """Three ascending cut points from text, or ``fallback``."""
     try:
-        values = tuple(float(x) for x in text.split(","))
-        if len(values) == 3 and list(values) == sorted(values):
-            return values
-    except (AttributeError, ValueError):
-        pass
-    return tuple(fallback)
+        return parse_cuts(text)
+    except ValueError:
+        return tuple(fallback)
 
 
 def method_controls(result: nof.Assessment, quarter: str, metric_names: dict[str, str]) -> nof.Method:
@@ -99,9 +180,12 @@ def method_controls(result: nof.Assessment, quarter: str, metric_names: dict[str
         if banding == "fixed":
             st.text_input("Cut points between segments 1|2, 2|3, 3|4", key="cuts",
                           help="Three ascending numbers, such as 2.05,2.32,2.62 (2026/27 uses fixed thresholds).")
-            if _cuts(st.session_state["cuts"], (None,)) == (None,):
-                st.error("Write three ascending numbers separated by commas, such as 2.05,2.32,2.62. Until then the "
-                         f"file's cut points are used: {', '.join(f'{c:.3f}' for c in cuts)}.")
+            try:
+                parse_cuts(st.session_state["cuts"])
+            except ValueError as err:
+                st.error(md("The cut points were not used: {}. Write three ascending numbers from 1 to 4 separated "
+                            "by commas, such as 2.05,2.32,2.62. Until then the file's cut points are used: {}.",
+                            err, ", ".join(f"{c:.3f}" for c in cuts)))
         st.toggle("Financial override (deficit trusts at least segment 3)", key="override")
         st.toggle("Rescore from raw values among the loaded trusts", key="rescore",
                   help="NHS England ranks some metrics against other trust types too; rescoring within the loaded "
@@ -121,7 +205,7 @@ def _weights() -> tuple[tuple[str, float], ...]:
     with st.expander("Weight the domains (NHS England does not)", expanded=bool(current)):
         chosen = {}
         for domain in nof.catalogue.DOMAINS:
-            chosen[domain] = st.number_input(domain, 0.0, 10.0, float(current.get(domain, 1.0)), 0.5,
+            chosen[domain] = st.number_input(domain, 0.0, WEIGHT_MAX, float(current.get(domain, 1.0)), 0.5,
                                              key=f"weight-{DOMAIN_CODES[domain]}")
     weights = tuple((d, w) for d, w in chosen.items()) if any(w != 1.0 for w in chosen.values()) else ()
     st.session_state["weights"] = weights

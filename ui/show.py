@@ -3,6 +3,8 @@ and the line under each number saying its method and source."""
 
 from __future__ import annotations
 
+import hashlib
+import math
 import re
 
 import pandas as pd
@@ -11,26 +13,64 @@ import streamlit as st
 import oversight as nof
 
 from . import charts, data
+from .text import md, plain
+
+__all__ = ["chart", "element_key", "league_columns", "md", "movers_columns", "plain", "require_rows", "source",
+           "steps_frame", "table"]
+
+MAX_CHART_TRUSTS = 150  # a chart with a row per trust stays readable up to about this many (acute trusts: 134)
+MAX_CHART_ROWS = 4_000  # rows of data in one chart, under Altair's limit of 5,000 for data inside the chart
 
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "table"
 
 
-def table(frame: pd.DataFrame, name: str, *, column_config=None, height="auto", key: str | None = None) -> None:
+def element_key(kind: str, name: str) -> str:
+    """The key of an element named ``name``: a readable start and a hash of the whole name, so that two different
+    names never share a key (cutting names to a length, as keys once did, made two long ones equal)."""
+    return f"{kind}-{_slug(name)[:40]}-{hashlib.sha256(name.encode()).hexdigest()[:16]}"
+
+
+def table(frame: pd.DataFrame, name: str, *, column_config=None, height="auto") -> None:
     """A table and a button to download it as CSV. Formulas are neutralised in the table itself too, so the
     table's own download (its toolbar) is as safe as the button."""
-    st.dataframe(nof.neutralise_formulas(frame), hide_index=True, column_config=column_config, height=height, key=key,
-                 placeholder="–")
+    st.dataframe(nof.neutralise_formulas(frame), hide_index=True, column_config=column_config, height=height,
+                 key=element_key("table", name), placeholder="–")
     st.download_button("Download CSV", data.csv_bytes(frame), file_name=f"{_slug(name)}.csv", mime="text/csv",
-                       icon=":material/download:", key=f"csv-{key or _slug(name)}", on_click="ignore")
+                       icon=":material/download:", key=element_key("csv", name), on_click="ignore")
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@st.cache_data(show_spinner=False, max_entries=256, max_size="64MB", ttl=data.SESSION_TTL)
 def _spec(builder: str, *args) -> dict:
     """The Vega-Lite spec of a chart from :mod:`ui.charts`, cached by its inputs: building and validating an Altair
-    chart costs tens of milliseconds, which a rerun should not pay again."""
+    chart costs tens of milliseconds, which a rerun should not pay again. Bounded in bytes: specs hold their data."""
     return getattr(charts, builder)(*args).to_dict()
+
+
+def chart_rows(frame: pd.DataFrame, keep: str | None = None) -> tuple[pd.DataFrame, str]:
+    """``frame`` cut to what one chart can show (at most :data:`MAX_CHART_TRUSTS` trusts and :data:`MAX_CHART_ROWS`
+    rows): every k-th trust by rank, and the trust ``keep``. Returns the rows and a sentence saying what was left
+    out ("" when nothing was)."""
+    codes = pd.unique(frame["trust_code"]) if "trust_code" in frame else []
+    allowed = max(1, min(MAX_CHART_TRUSTS, MAX_CHART_ROWS // math.ceil(len(frame) / max(len(codes), 1))))
+    if len(codes) > allowed:
+        order = next((c for c in ("rank", "imr_rank", "sort_rank") if c in frame), None)
+        by_rank = pd.unique(frame.sort_values(order, kind="stable")["trust_code"]) if order else codes
+        step = math.ceil(len(codes) / allowed)
+        chosen = set(by_rank[::step]) | ({keep} if keep in set(codes) else set())
+        also = " and the highlighted trust" if keep in chosen else ""
+        frame = frame[frame["trust_code"].isin(chosen)]
+        note = (f"The chart shows {len(chosen):,} of the {len(codes):,} trusts (every {step}th "
+                f"{'by rank' if order else 'in the table'}{also}), as more cannot be read in one chart; the table has "
+                "them all.")
+    else:
+        note = ""
+    if len(frame) > MAX_CHART_ROWS:
+        step = math.ceil(len(frame) / MAX_CHART_ROWS)
+        frame = frame.iloc[::step]
+        note = (note + " " if note else "") + f"It shows every {step}th row; the table has them all."
+    return frame, note
 
 
 def _chart_file(spec: dict, fmt: str):
@@ -44,24 +84,28 @@ def _chart_file(spec: dict, fmt: str):
     return render
 
 
-def chart(builder, args: tuple, frame: pd.DataFrame, name: str, alt_text: str, *, column_config=None) -> None:
+def chart(builder, args: tuple, frame: pd.DataFrame, name: str, alt_text: str, *, column_config=None,
+          keep: str | None = None) -> None:
     """``builder(*args)`` from :mod:`ui.charts` with alt text, its data as a table in a second tab, and CSV / SVG /
-    PNG downloads (made only when clicked)."""
-    slug = _slug(name)
-    spec = _spec(builder.__name__, *args)
-    tab_chart, tab_table = st.tabs([f"Chart: {name}", "Same data as a table"])
+    PNG downloads (made only when clicked). The chart's data (``args[0]``) is cut by :func:`chart_rows` (keeping
+    trust ``keep``) when it is too big to read; the table keeps every row."""
+    shown, left_out = chart_rows(args[0], keep) if isinstance(args[0], pd.DataFrame) else (args[0], "")
+    spec = _spec(builder.__name__, shown, *args[1:])
+    tab_chart, tab_table = st.tabs([md("Chart: {}", name), "Same data as a table"])
     with tab_chart:
         st.vega_lite_chart(spec=spec, width="stretch", alt=alt_text)
-        st.caption(plain(alt_text))
+        st.caption(plain(alt_text + (" " + left_out if left_out else "")))
     with tab_table:
-        st.dataframe(nof.neutralise_formulas(frame), hide_index=True, column_config=column_config, placeholder="–")
+        st.dataframe(nof.neutralise_formulas(frame), hide_index=True, column_config=column_config, placeholder="–",
+                     key=element_key("chart-table", name))
+    slug = _slug(name)
     row = st.container(horizontal=True)
     row.download_button("CSV", data.csv_bytes(frame), file_name=f"{slug}.csv", mime="text/csv",
-                        icon=":material/download:", key=f"csv-{slug}", on_click="ignore")
+                        icon=":material/download:", key=element_key("csv", name), on_click="ignore")
     row.download_button("SVG", _chart_file(spec, "svg"), file_name=f"{slug}.svg", mime="image/svg+xml",
-                        icon=":material/image:", key=f"svg-{slug}", on_click="ignore")
+                        icon=":material/image:", key=element_key("svg", name), on_click="ignore")
     row.download_button("PNG", _chart_file(spec, "png"), file_name=f"{slug}.png", mime="image/png",
-                        icon=":material/image:", key=f"png-{slug}", on_click="ignore")
+                        icon=":material/image:", key=element_key("png", name), on_click="ignore")
 
 
 def source(view, method: str, extra: str = "") -> None:
@@ -103,12 +147,6 @@ def steps_frame(steps: list[dict]) -> pd.DataFrame:
                          "Score needed": frame["score_target"].map("{:.2f}".format), "In words": frame["text"]})
 
 
-def plain(text) -> str:
-    """Text from a file (trust names, file names) made safe for Streamlit markdown: markdown characters escaped, so
-    a name can never turn into a link, emphasis or HTML."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", str(text))
-
-
 def movers_columns(before: str, after: str) -> dict:
     """Column labels for a movers table from :func:`oversight.compare_tables`."""
     cc = st.column_config
@@ -128,6 +166,6 @@ def movers_columns(before: str, after: str) -> dict:
 def require_rows(table: pd.DataFrame, view) -> None:
     """Stop the page with a clear message when no trust of this type is scored in this quarter."""
     if table.empty:
-        st.info(plain(f"No {view.trust_type.lower()}s are scored in {view.quarter} in this data. Choose another "
-                      "quarter or trust type in the sidebar."))
+        st.info(md("No {}s are scored in {} in this data. Choose another quarter or trust type in the sidebar.",
+                   view.trust_type.lower(), view.quarter))
         st.stop()

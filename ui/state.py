@@ -4,32 +4,65 @@ Each value has a stable key in ``st.session_state`` and a short name in the URL.
 first time its key is used in a session (opening a shared link), kept in session state across page switches
 (re-assigned on every page so Streamlit's widget clean-up does not drop it), and written back to the URL on every
 run. Navigation links carry the current values along.
+
+A link is text anyone can edit, so nothing from it reaches a widget unchecked: each value is parsed strictly by its
+:class:`Param` (a number must be finite and in range, a flag must be a flag), and a value that names a choice (a
+quarter, a trust, a metric) is checked against the choices on screen by :func:`choose`. A value that fails either
+is left out, with a note saying which value and why; the view falls back to its default for it.
 """
 
 from __future__ import annotations
 
-import contextlib
+import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import streamlit as st
 
 import oversight as nof
 
+from .text import md
+
 TYPE_CODES = {nof.catalogue.ACUTE: "acute", nof.catalogue.MHC: "mhc", nof.catalogue.AMBULANCE: "ambulance"}
+UPLOAD = "upload"  # the dataset key of this session's upload
+MAX_LINK_CHARS = 500  # longer values are refused before any parsing
+_LINKED = "_from_link"  # session key: {state key: (URL name, text)} of link values not yet checked by choose()
 
 
 @dataclass(frozen=True)
 class Param:
-    """A session-state key mirrored in the URL as ``name``; ``to_url``/``from_url`` convert the value."""
+    """A session-state key mirrored in the URL as ``name``. ``to_url`` writes a value; ``from_url`` reads one and
+    raises ``ValueError`` whose message says why the text cannot be used."""
 
     key: str
     name: str
-    to_url: callable = str
-    from_url: callable = str
+    to_url: Callable = str
+    from_url: Callable = str
 
 
-def bool_from_url(text: str) -> bool:
-    return text.lower() in {"1", "true", "yes", "on"}
+def flag(true: str = "1", false: str = "0") -> tuple[Callable, Callable]:
+    """``to_url`` and a strict ``from_url`` for a yes/no value written as ``true`` or ``false``."""
+    yes, no = {true, "1", "true", "yes", "on"}, {false, "0", "false", "no", "off"}
+
+    def from_url(text: str) -> bool:
+        if text.lower() in yes:
+            return True
+        if text.lower() in no:
+            return False
+        raise ValueError(f"it should be {true} or {false}")
+
+    return (lambda b: true if b else false), from_url
+
+
+def number(text: str, lo: float, hi: float) -> float:
+    """A finite number from ``lo`` to ``hi`` (``nan``, ``inf`` and out-of-range values raise ``ValueError``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"'{text[:20]}' is not a number") from None
+    if not math.isfinite(value) or not lo <= value <= hi:
+        raise ValueError(f"{text[:20]} is not a number from {lo:g} to {hi:g}")
+    return value
 
 
 def _type_from_url(text: str) -> str:
@@ -40,24 +73,43 @@ GLOBAL = (
     Param("dataset", "data"),
     Param("quarter", "quarter"),
     Param("trust_type", "type", lambda t: TYPE_CODES.get(t, t), _type_from_url),
-    Param("non_specialist", "nonspec", lambda b: "1" if b else "0", bool_from_url),
+    Param("non_specialist", "nonspec", *flag()),
     Param("trust", "trust"),
 )
+METRIC = Param("metric", "metric")  # the Individual metrics page's metric
+
+
+def note(name: str, text: str, reason: str) -> None:
+    """Say, where the value's control is, that a link's value was left out and why."""
+    shown = text if len(text) <= 40 else text[:40] + "…"
+    st.warning(md("The link's **{}** value '{}' was not used: {}.", name, shown, reason), icon=":material/link_off:")
 
 
 def restore(params) -> None:
     """Take each key's value from the URL the first time the key is used in this session; keep the rest."""
+    linked = st.session_state.setdefault(_LINKED, {})
     for p in params:
-        if p.key not in st.session_state and p.name in st.query_params:
-            with contextlib.suppress(ValueError, KeyError):
-                st.session_state[p.key] = p.from_url(st.query_params[p.name])
-        elif p.key in st.session_state:
+        if p.key in st.session_state:
             st.session_state[p.key] = st.session_state[p.key]  # survive Streamlit's widget clean-up
+        elif p.name in st.query_params:
+            text = st.query_params.get_all(p.name)[-1]  # a repeated name: the last one, as st.query_params does
+            try:
+                if len(text) > MAX_LINK_CHARS:
+                    raise ValueError(f"it is {len(text):,} characters long")
+                st.session_state[p.key] = p.from_url(text)
+            except ValueError as err:
+                note(p.name, text, str(err))
+            else:
+                linked[p.key] = (p.name, text)
 
 
-def choose(key: str, options: list, default):
-    """Make sure session state holds a valid option for ``key`` before its widget is drawn."""
+def choose(key: str, options: list, default, *, quiet: bool = False) -> None:
+    """Make sure session state holds a valid option for ``key`` before its widget is drawn; a value from a link
+    that is not an option is noted (unless ``quiet``: the caller says it better) and replaced by ``default``."""
+    origin = st.session_state.get(_LINKED, {}).pop(key, None)
     if st.session_state.get(key) not in options:
+        if origin and not quiet:
+            note(*origin, "it is not one of the choices here")
         st.session_state[key] = default
 
 
@@ -103,3 +155,10 @@ class View:
         """Rows of ``frame`` for this view's quarter and trust type."""
         rows = self.peers(frame)
         return rows[rows["quarter"] == self.quarter]
+
+    @property
+    def previous_quarter(self) -> str | None:
+        """The quarter before this view's in the dataset, if it holds one."""
+        quarters = self.dataset.quarters
+        i = quarters.index(self.quarter)
+        return quarters[i - 1] if i else None
