@@ -38,7 +38,7 @@ import streamlit as st
 import oversight as nof
 
 DEFAULT_KEY = "default"
-DEFAULT_LABEL = "NHS England NOF 2025/26, mental health and community trusts"
+DEFAULT_LABEL = "NHS England NOF 2025/26: acute trusts (Q1) and mental health and community trusts (Q1 to Q4)"
 SOURCE = ("Source: NHS England, NHS Oversight Framework 2025/26 CSV files (Open Government Licence v3.0), "
           "as loaded in this session.")
 DEFAULT_METHOD = nof.Method()
@@ -246,6 +246,51 @@ def metric_spread(key: str, method: nof.Method, quarter: str, trust: str, _asses
     from oversight import insights
 
     return insights.metric_spread(_assessment, quarter, trust)
+
+
+@cached(show_spinner="Recomputing NHS England's published figures...")
+def reproduction(key: str, _dataset: nof.Dataset) -> nof.Reproduction:
+    """What the engine reproduces of the published figures in the loaded files, with every summary row removed
+    (ranges compared for the quarters a league table covers)."""
+    method = nof.Method()
+    quarters = tuple(sorted(set(_dataset.league["quarter"])))
+    return nof.reproduce(_dataset, ranges=ranges(key, method, quarters, assess(key, method, _dataset)))
+
+
+@cached()
+def domain_table(key: str, method: nof.Method, quarter: str, _assessment) -> pd.DataFrame:
+    from oversight import insights
+
+    return insights.domain_table(_assessment, quarter)
+
+
+@cached()
+def metric_trend(key: str, method: nof.Method, metric_id: str, trust_type: str, _assessment) -> pd.DataFrame:
+    from oversight import insights
+
+    return insights.metric_trend(_assessment, metric_id, trust_type)
+
+
+@cached()
+def compare_trusts(key: str, method: nof.Method, quarter: str, codes: tuple[str, ...], _assessment) -> pd.DataFrame:
+    from oversight import insights
+
+    return insights.compare_trusts(_assessment, ranges(key, method, (quarter,), _assessment), quarter, codes)
+
+
+@cached()
+def metric_catalogue(key: str, method: nof.Method, _assessment) -> pd.DataFrame:
+    from oversight import insights
+
+    return insights.metric_catalogue(_assessment)
+
+
+@cached()
+def stale_scores(key: str, _assessment) -> pd.DataFrame:
+    """Scores in an upload that its raw values no longer support (a value changed, the score not)."""
+    from oversight.checks import stale_scores as find
+
+    return find(_assessment.scores)
 
 
 @st.cache_data
