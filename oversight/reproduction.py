@@ -114,8 +114,7 @@ def reproduce(dataset: Dataset, *, ranges: pd.DataFrame | None = None) -> Reprod
             if within is not None:
                 row["within_001"] = int(within[part.index].sum())
             rows.append(row)
-        for idx in frame.index[~exact]:
-            r = frame.loc[idx]
+        for r in frame[~exact].to_dict("records"):
             misses.append({"what": WHAT[what], "trust_type": r["trust_type"], "quarter": r["quarter"],
                            "trust_code": r["trust_code"], "trust_name": r["trust_name"], "domain": r.get("domain", ""),
                            "published": r[published_col], "ours": r[ours_col], "reason": reason(r)})
@@ -155,10 +154,15 @@ def reproduce(dataset: Dataset, *, ranges: pd.DataFrame | None = None) -> Reprod
         part = flat[flat[f"{what}_published"].notna()]
         record(what, part, part[what] == part[f"{what}_published"], f"{what}_published", what, segment_reason)
 
+    near_ties = {}  # per quarter, the trusts whose average differs, named once (at most five, then a count)
+    for quarter, code in sorted(wrong_average):
+        near_ties.setdefault(quarter, []).append(code)
+    near_ties = {q: ", ".join(c[:5]) + (f" and {len(c) - 5:,} more" if len(c) > 5 else "")
+                 for q, c in near_ties.items()}
+
     def rank_reason(r):
-        same = sorted(c for q, c in wrong_average if q == r["quarter"])
-        return ("a near tie: an average score in its table differs by 0.01 (" + ", ".join(same) + ")"
-                if same else "not explained")
+        same = near_ties.get(r["quarter"])
+        return (f"a near tie: an average score in its table differs by 0.01 ({same})" if same else "not explained")
 
     record("rank", flat, flat["rank"] == flat["rank_published"], "rank_published", "rank", rank_reason)
 
