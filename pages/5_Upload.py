@@ -1,5 +1,7 @@
 """Upload a CSV (NHS England's files or our template) and see its ranking at once, safely."""
 
+import dataclasses
+
 import streamlit as st
 
 import oversight as nof
@@ -46,7 +48,19 @@ if report:
             "fix": "What to do"})
 
 if st.session_state.get("upload") and view.key.startswith("upload:"):
-    result = ui.data.assess(view.key, view.method, view.dataset)
+    stale = ui.data.stale_scores(view.key, ui.data.assess(view.key, view.method, view.dataset))
+    rescore = not stale.empty and st.toggle(
+        "Rank my upload on scores worked out from its raw values", key="upload_rescore",
+        help="Each metric is re-ranked among the trusts you uploaded, with NHS England's standards and bands.")
+    result = ui.data.assess(view.key, dataclasses.replace(view.method, rescore=rescore), view.dataset)
+    if not stale.empty:
+        st.warning(ui.md("{} score(s) in your upload disagree with their own raw values (a value changed, its score "
+                         "not), so the ranking below {}. Switch on the toggle above to rank on scores worked out "
+                         "from the raw values instead.", len(stale),
+                         "uses scores worked out from the raw values" if rescore else "still uses the old scores"))
+        ui.show.table(stale, "scores that disagree with their raw values", column_config={
+            "quarter": "Quarter", "trust_code": "Code", "trust_name": "Trust", "metric_id": "Metric",
+            "metric_name": "Metric name", "value": "Raw value", "score": "Score in the file", "why": "Why"})
     table = view.table(result.trusts)
     st.subheader(ui.md("Ranking of your upload: {}, {}s", view.quarter, view.trust_type))
     ui.show.table(table[["rank", "trust_code", "trust_name", "final_segment", "average_score_2dp", "deficit",

@@ -295,6 +295,30 @@ def test_uploads_belong_to_their_own_session(mhc_dataset, example):
     assert c.query_params["data"] == "default"
 
 
+def test_an_upload_whose_raw_value_changed_without_its_score_says_so_and_offers_to_rescore(example):
+    frame = example.copy()
+    rows = frame[(frame["metric"] == "OF1082") & frame["value"].notna()]
+    worst = rows["score"].idxmax()  # the worst sickness absence of the six, its score left as it is
+    frame.loc[worst, "value"] = rows["value"].min() - 1
+    at = upload(open_app(query_params=MHC_LINK), ("edited.csv", template_bytes(frame)))
+    warning = " ".join(texts(at, ("warning",)))
+    assert "1 score(s) in your upload disagree with their own raw values" in warning
+    assert "still uses the old scores" in warning
+    stale = table_with(at, "why")
+    assert stale[["trust_code", "metric_id"]].values.tolist() == [[frame.loc[worst, "trust_code"], "OF1082"]]
+    old = table_with(at, "rank", "average_score_2dp").set_index("trust_code")["average_score_2dp"]
+    at.toggle(key="upload_rescore").set_value(True).run()
+    assert "uses scores worked out from the raw values" in " ".join(texts(at, ("warning",)))
+    new = table_with(at, "rank", "average_score_2dp").set_index("trust_code")["average_score_2dp"]
+    assert new[frame.loc[worst, "trust_code"]] < old[frame.loc[worst, "trust_code"]]
+
+
+def test_an_upload_of_nhs_englands_own_values_gives_no_stale_warning(example):
+    at = upload(open_app(query_params=MHC_LINK), ("example.csv", template_bytes(example)))
+    assert not [w for w in texts(at, ("warning",)) if "disagree with their own raw values" in w]
+    assert not at.toggle
+
+
 def test_upload_official_league_table_agrees_with_official_ranking():
     path = Path(io.DEFAULT_LEAGUE)
     at = open_app()
