@@ -7,7 +7,7 @@ import ui
 from ui import controls
 
 ui.page_setup("What-if", ":material/tune:")
-view = ui.sidebar(page_params=controls.METHOD_PARAMS)
+view = ui.sidebar(page_params=controls.METHOD_PARAMS + controls.WHATIF_PARAMS)
 official = ui.data.assess(view.key, nof.Method(), view.dataset)
 st.title("What-if: change the method, see who moves")
 st.caption(ui.md("{} · {} · {}s. Compared with NHS England's method on the same data.", view.label, view.quarter,
@@ -20,10 +20,11 @@ method = controls.method_controls(official, view.quarter, names)
 
 st.subheader("Edit one trust's metrics")
 codes = dict(view.table(official.trusts)[["trust_code", "trust_name"]].values)
-who = st.selectbox("Trust", list(codes), format_func=codes.get, key="whatif_trust",
-                   index=list(codes).index(view.trust) if view.trust in codes else 0)
+ui.state.choose("whatif_trust", list(codes), view.trust if view.trust in codes else next(iter(codes)))
+who = st.selectbox("Trust", list(codes), format_func=codes.get, key="whatif_trust", on_change=controls.forget_edits)
 edits = controls.edits_editor(official, view.quarter, who)
-ui.state.publish(ui.state.GLOBAL + controls.METHOD_PARAMS)
+st.caption("Your method choices and edits are in this page's address: copy it to share this what-if.")
+ui.state.publish(ui.state.GLOBAL + controls.METHOD_PARAMS + controls.WHATIF_PARAMS)
 
 changed = ui.data.assess_edited(controls.edits_key(view.key, edits), method, view.dataset, edits)
 movers, agreement = nof.compare_tables(view.table(official.trusts), view.table(changed.trusts))

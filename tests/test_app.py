@@ -480,3 +480,26 @@ def test_what_if_editing_scores_changes_the_average(mhc_assessment):
     assert movers.loc[who, "average_score_2dp_before"] == before
     assert movers.loc[who, "average_score_2dp_after"] == round(new_scores.mean(), 2) != before
     assert any("2 edited metric" in c for c in texts(at, ("caption",)))
+    # The edits travel in the link: a new session opened on it shows the same what-if.
+    assert at.query_params["wtrust"] == who
+    assert at.query_params["edits"] == ",".join(f"{m}=s4" for m in edited_ids)
+    shared = open_app(WHAT_IF, dict(at.query_params))
+    assert not shared.exception and not texts(shared, ("warning",))
+    assert table_with(shared, "rank_change", "segment_change").equals(table_with(at, "rank_change", "segment_change"))
+    assert any("2 edited metric" in c for c in texts(shared, ("caption",)))
+
+
+@pytest.mark.parametrize("edits, why", [("OF1082=vabc", "is not a number"), ("OF1082=s9", "from 1 to 4"),
+                                        ("OF1999=s2", "no score for it"), ("drop table", "is not an edit")])
+def test_a_what_if_link_with_an_edit_that_cannot_be_used_says_so_and_edits_nothing(edits, why):
+    at = open_app(WHAT_IF, MHC_LINK | {"wtrust": "RY7", "edits": edits})
+    assert not at.exception
+    assert any("edits" in w and why in w for w in texts(at, ("warning",))), texts(at, ("warning",))
+    assert metrics(at)["Trusts changing rank"] == "0"
+
+
+def test_choosing_another_trust_to_edit_starts_from_its_published_figures():
+    at = open_app(WHAT_IF, MHC_LINK | {"wtrust": "RY7", "edits": "OF1082=s1"})
+    assert int(metrics(at)["Trusts changing rank"]) > 0
+    at.selectbox(key="whatif_trust").set_value("RYY").run()  # Kent Community Health
+    assert metrics(at)["Trusts changing rank"] == "0" and "edits" not in at.query_params

@@ -216,13 +216,53 @@ def _weights() -> tuple[tuple[str, float], ...]:
 # Edits to one trust's metrics
 
 
+MAX_LINKED_EDITS = 60  # edits a link may carry (a trust has at most about 40 metrics)
+
+
+def _edits_to_url(edits) -> str:
+    return ",".join(f"{m}={kind}{x:g}" for m, kind, x in edits)
+
+
+def _edits_from_url(text: str) -> tuple[tuple[str, str, float], ...]:
+    """``OF1082=v6.1,OF1057=s2`` (metric, ``v`` raw value or ``s`` score, number) to edits."""
+    out = []
+    for part in _list_from_url(text)[:MAX_LINKED_EDITS + 1]:
+        found = re.fullmatch(r"(OF1\d{3})=([vs])(.+)", part)
+        if not found:
+            raise ValueError(f"{part[:20]} is not an edit such as OF1082=v6.1 (raw value) or OF1082=s2.5 (score)")
+        metric, kind, number = found.groups()
+        out.append((metric, kind, state.number(number, *((1, 4) if kind == "s" else (-1e12, 1e12)))))
+    if len(out) > MAX_LINKED_EDITS:
+        raise ValueError(f"it holds more than {MAX_LINKED_EDITS} edits")
+    return tuple(out)
+
+
+WHATIF_PARAMS = (
+    state.Param("whatif_trust", "wtrust"),
+    state.Param("whatif_edits", "edits", _edits_to_url, _edits_from_url),
+)
+
+
+def forget_edits() -> None:
+    """A new trust chosen for editing starts from its published figures."""
+    st.session_state["whatif_edits"] = ()
+
+
 def edits_editor(result: nof.Assessment, quarter: str, trust_code: str) -> pd.DataFrame:
-    """A table of one trust's metrics whose values and scores can be edited; returns the edits (may be empty)."""
+    """A table of one trust's metrics whose values and scores can be edited, starting from the edits in the link
+    (``whatif_edits``); returns the edits (may be empty) and keeps them in the link."""
     rows = result.scores[(result.scores["quarter"] == quarter) & (result.scores["trust_code"] == trust_code)
                          & result.scores["counted"]]
     shown = rows[["metric_id", "metric_name", "units", "value", "score"]].reset_index(drop=True)
     shown["score"] = shown["score"].round(2)
-    edited = st.data_editor(nof.neutralise_formulas(shown), key=f"edit-{quarter}-{trust_code}", hide_index=True,
+    start = shown.copy()
+    linked = st.session_state.get("whatif_edits") or ()
+    unknown = sorted({m for m, _, _ in linked} - set(shown["metric_id"]))
+    if unknown:
+        state.note("edits", ", ".join(unknown), "this trust has no score for it in this quarter")
+    for metric, kind, number in linked:
+        start.loc[start["metric_id"] == metric, "value" if kind == "v" else "score"] = number
+    edited = st.data_editor(nof.neutralise_formulas(start), key=f"edit-{quarter}-{trust_code}", hide_index=True,
                             disabled=["metric_id", "metric_name", "units"], column_config={
         "metric_id": "Metric", "metric_name": "Name", "units": "Units",
         "value": st.column_config.NumberColumn("Raw value", help="Change it and the score follows, placed among "
@@ -231,6 +271,9 @@ def edits_editor(result: nof.Assessment, quarter: str, trust_code: str) -> pd.Da
     value_changed = ~((edited["value"] == shown["value"]) | (edited["value"].isna() & shown["value"].isna()))
     score_changed = (edited["score"] - shown["score"]).abs() > 1e-9
     changed = edited[value_changed | score_changed]
+    st.session_state["whatif_edits"] = tuple(  # a raw value emptied stays out of the link
+        (r.metric_id, "v", float(r.value)) if value_changed[i] else (r.metric_id, "s", float(r.score))
+        for i, r in changed.iterrows() if not (value_changed[i] and pd.isna(r.value)))
     return pd.DataFrame({
         "quarter": quarter, "trust_code": trust_code, "metric_id": changed["metric_id"],
         "value": changed["value"].where(value_changed[changed.index]),

@@ -23,7 +23,7 @@ PAGES = [
 ]
 UPLOAD = state.UPLOAD
 # Every value a link may carry, read on whichever page the link opens (each page writes back only its own).
-LINK_PARAMS = state.GLOBAL + (state.METRIC,) + controls.METHOD_PARAMS
+LINK_PARAMS = state.GLOBAL + (state.METRIC,) + controls.METHOD_PARAMS + controls.WHATIF_PARAMS
 
 
 def page_setup(title: str, icon: str) -> None:
