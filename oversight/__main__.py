@@ -165,8 +165,9 @@ def _league(args) -> int:
         table = table[table["trust_type"] == wanted]
     theirs = int((table["range_source"] == THEIRS).sum())
     if theirs:
-        print(f"note: likely ranges are NHS England's published ones for {theirs} trusts (from their league table) "
-              f"and ours for {len(table) - theirs}.", file=sys.stderr)
+        rest = len(table) - theirs
+        print(f"note: likely ranges are NHS England's published ones for {theirs} trusts (from their league table)"
+              + (f" and ours for the other {rest}." if rest else "."), file=sys.stderr)
     if args.cuts and (table["source"] == "league table").any():
         print("note: trusts read from a league table keep no likely range of rank after re-segmenting (their "
               "metric scores are not in the file).", file=sys.stderr)
