@@ -74,7 +74,7 @@ class QuarterCuts:
     """
 
     by_quarter: tuple[tuple, ...]  # ((quarter or (quarter, domain), (c1, c2, c3)), ...)
-    label: str = "cut points bracketed from NHS England's published segments"
+    label: str = "NHS England's own segment boundaries, read from the segments they published"
     fallback: PooledQuartiles = PooledQuartiles()
 
     def cuts_for(self, averages: pd.DataFrame, by=BY_QUARTER, score: str = "average_score_2dp") -> dict:

@@ -158,8 +158,8 @@ def _own_else_borrowed(own: QuarterCuts | None, theirs: QuarterCuts | None, want
     if borrowed:
         pairs.update(borrowed)
         quarters = sorted({k if isinstance(k, str) else k[0] for k in borrowed})
-        label = (label + "; " if label else "") + ("cut points bracketed from the segments in NHS England's "
-                                                   "default files for " + ", ".join(quarters))
+        label = (label + "; " if label else "") + ("NHS England's segment boundaries from "
+                                                   "their default files for " + ", ".join(quarters))
     return pairs, label
 
 
@@ -189,7 +189,7 @@ def _published_domains(dataset: Dataset) -> pd.DataFrame:
     return wide.reindex(columns=["domain_score", "domain_segment"]).reset_index()
 
 
-_DOMAIN_LABEL = "cut points bracketed from NHS England's published domain segments"
+_DOMAIN_LABEL = "NHS England's own domain segment boundaries, read from the domain segments they published"
 
 
 def default_domain_banding(dataset: Dataset, reference: Dataset | None = None) -> Banding:

@@ -314,9 +314,9 @@ def likely_ranges(assessment, quarters=None, *, replicates: int = DEFAULT_REPLIC
             "segment_lo": np.where(fixed, own, segment(score_lo, cuts)),
             "segment_hi": np.where(fixed, own, segment(score_hi, cuts)),
             "p_worse_segment": np.where(fixed, np.nan, worse / replicates),
-            "range_method": np.where(exact, "score: exact bootstrap distribution",
-                                     f"score: {replicates:,} weighted replicates")
-            + f"; rank: {replicates:,} replicates, seed {seed}",
+            "range_method": np.where(exact, "score: every resample of the trust's own scores counted",
+                                     f"score: {replicates:,} resamples of the trust's own scores")
+            + f"; rank: {replicates:,} resamples of every trust at once (seed {seed})",
         })
         if fixed.any():
             frame = _published_ranges(frame, fixed, assessment)

@@ -52,5 +52,5 @@ st.header("Every trust's domain segments", anchor=False)
 domains = view.table(ui.data.domain_table(view.key, view.method, view.quarter, result))
 ui.show.table(domains.drop(columns=["trust_type", "trust_subtype", "trust_code", "quarter"], errors="ignore"),
               f"domain segments {view.quarter}", column_config=ui.show.league_columns(), height=480)
-st.caption("Segment 1 is best, 4 worst, within each domain: each domain's own cut points, bracketed from NHS "
+st.caption("Segment 1 is best, 4 worst, within each domain: each domain has its own boundaries, read from NHS "
            "England's published domain segments (OF41xx).")

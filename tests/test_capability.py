@@ -114,8 +114,8 @@ def test_evidence_levels_come_from_the_published_domain_segments(assessment, ran
     assert levels["quality"] == max(published["Patient safety"], published["Effectiveness and experience"])
     costs = assessment.scores.query("quarter == @Q4 and trust_code == @RDR and metric_id == 'OF1086'")["score"]
     assert levels["productivity"] == cap.score_level(costs.iloc[0]) == 2  # 2.16: the second quarter of 1-4
-    assert (ev.domains["domain_segment_source"] == "cut points bracketed from NHS England's published domain "
-                                                  "segments").all()
+    assert (ev.domains["domain_segment_source"] == "NHS England's own domain segment boundaries, read from the domain "
+                                                  "segments they published").all()
 
 
 def test_worst_metrics_in_own_units_with_place_among_peers(assessment, ranges):
