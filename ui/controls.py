@@ -187,9 +187,11 @@ def method_controls(result: nof.Assessment, quarter: str, metric_names: dict[str
                             "by commas, such as 2.05,2.32,2.62. Until then the file's cut points are used: {}.",
                             err, ", ".join(f"{c:.3f}" for c in cuts)))
         st.toggle("Financial override (deficit trusts at least segment 3)", key="override")
+        open_rules = ", ".join(m.short for m in nof.catalogue.FRAMEWORK.metrics if m.open)
         st.toggle("Rescore from raw values among the loaded trusts", key="rescore",
                   help="NHS England ranks some metrics against other trust types too; rescoring within the loaded "
-                       "trusts shows how much that matters.")
+                       "trusts shows how much that matters. It is an approximation for metrics whose rule is not "
+                       f"fully known ({open_rules}): the Method and sources page lists each rule.")
     with right:
         st.multiselect("Leave out metrics", list(metric_names), key="drop_metrics", format_func=metric_names.get)
         st.multiselect("Leave out domains", list(nof.catalogue.DOMAINS), key="drop_domains")
