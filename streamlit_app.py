@@ -59,15 +59,15 @@ elif moved.empty:
     st.info("No trust of this type changed segment.")
 else:
     st.markdown(ui.plain(nof.changes_headline(changes, view.quarter, view.trust_type)))
-    shown = moved.assign(noise=moved["score_outside_range"].map({True: "outside: more than noise",
-                                                                 False: "inside: within the noise"}))
-    ui.show.table(shown[["trust_name", "segment_before", "segment_after", "reason", "noise"]],
+    shown = moved.assign(noise=moved["score_outside_range"].map({True: "outside", False: "inside"}))
+    ui.show.table(shown[["trust_name", "segment_before", "segment_after", "noise", "reason"]],
                   f"segment changes {view.quarter}", column_config={
-        "trust_name": "Trust", "segment_before": "Segment before", "segment_after": "Segment now",
+        "trust_name": "Trust", "segment_before": "Before",
+        "segment_after": "Now",
         "reason": st.column_config.TextColumn("Why (what drove it)", width="large"),
         "noise": st.column_config.TextColumn(
-            f"Against {previous}'s likely range", help="Is the new average score outside the previous "
-            "quarter's likely range of average score? Inside it, the change is within the noise of the trust's own "
+            "Last quarter's range", help=f"Is the new average score inside {previous}'s "
+            "likely range of average score? Inside it, the change is within the noise of the trust's own "
             "uneven scores.")})
 
 with st.expander("NHS England's caveats: read before comparing trusts", expanded=False):

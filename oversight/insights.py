@@ -429,6 +429,10 @@ SOURCES = {
 }
 
 
+CATALOGUE_COLUMNS = ["metric_id", "metric_name", "domain", "definition", "units", "rule", "compared_with", "weight",
+                     "rule_known", "reporting_period", "source"]
+
+
 def metric_catalogue(assessment) -> pd.DataFrame:
     """Each loaded metric as the framework's catalogue describes it: ``metric_id``, ``metric_name``, ``domain``,
     ``definition``, ``units``, ``rule`` (in words), ``compared_with`` (its comparison group, in words), ``weight`` in
@@ -447,4 +451,4 @@ def metric_catalogue(assessment) -> pd.DataFrame:
             "weight": m.weight, "rule_known": not m.open, "reporting_period": periods.get(metric_id, ""),
             "source": SOURCES["doc"] + "; " + SOURCES["data"] if metric_id in framework else
             "not in the catalogue: taken as the file gives it"})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=CATALOGUE_COLUMNS)

@@ -51,6 +51,15 @@ class Reproduction:
     summary: pd.DataFrame
     misses: pd.DataFrame
 
+    def by_type(self) -> pd.DataFrame:
+        """``summary`` added up over quarters, per figure and trust type: ``quarter`` lists the quarters ("Q1, Q2"),
+        ``share`` is the share reproduced exactly; ``within_001`` stays empty for figures it does not apply to."""
+        groups = self.summary.groupby(["what", "trust_type"], sort=False)
+        out = groups.agg(quarter=("quarter", lambda q: ", ".join(x.split()[0] for x in q)),
+                         published=("published", "sum"), exact=("exact", "sum"),
+                         within_001=("within_001", lambda w: w.sum() if w.notna().any() else np.nan)).reset_index()
+        return out.assign(share=out["exact"] / out["published"])
+
 
 def _still_rounded(scores: pd.DataFrame) -> pd.Series:
     """Score rows the engine uses at their published 2 dp although NHS England averaged an unrounded value: ranked

@@ -19,18 +19,22 @@ if rep.summary.empty:
     st.info("These files carry no published results to check against (a template, say).")
 else:
     st.header("How many of NHS England's figures the engine reproduces", anchor=False)
-    summary = rep.summary.assign(share=rep.summary["exact"] / rep.summary["published"])
-    ui.show.table(summary, "reproduction summary", column_config={
-        "what": st.column_config.TextColumn("Figure", width="medium"), "trust_type": "Trust type",
-        "quarter": "Quarter", "published": "Published", "exact": "Reproduced exactly",
-        "within_001": st.column_config.NumberColumn(
-            "Within 0.01 (ranges: ranks within 1)", help="Scores within a hundredth; rank ranges within one place."),
-        "share": st.column_config.ProgressColumn("Share exact", format="percent", min_value=0, max_value=1)})
+    columns = {"what": st.column_config.TextColumn("Figure", width="medium"), "trust_type": "Trust type",
+               "quarter": "Quarters", "published": "Published", "exact": "Reproduced exactly",
+               "within_001": st.column_config.NumberColumn(
+                   "Within 0.01", help="Scores within a hundredth; rank ranges within one place."),
+               "share": st.column_config.ProgressColumn("Share exact", format="percent", min_value=0, max_value=1)}
+    ui.show.table(rep.by_type(), "reproduction summary", column_config=columns)
+    with st.expander("The same, quarter by quarter"):
+        ui.show.table(rep.summary.assign(share=rep.summary["exact"] / rep.summary["published"]),
+                      "reproduction by quarter", column_config=columns | {"quarter": "Quarter"})
     st.subheader("Every figure missed, and why")
     if rep.misses.empty:
         st.success("Every published figure in these files is reproduced exactly.")
     else:
-        ui.show.table(rep.misses.drop(columns="trust_code"), "reproduction misses", height=360, column_config={
+        misses = rep.misses[["what", "trust_name", "quarter", "domain", "published", "ours", "reason"]]
+        text = {c: misses[c].map(lambda v: f"{v:g}" if isinstance(v, float) else str(v)) for c in ("published", "ours")}
+        ui.show.table(misses.assign(**text), "reproduction misses", height=360, column_config={
             "what": "Figure", "trust_type": "Trust type", "quarter": "Quarter", "trust_name": "Trust",
             "domain": "Domain", "published": "NHS England's", "ours": "Ours",
             "reason": st.column_config.TextColumn("Why", width="large")})
@@ -51,7 +55,9 @@ for r in ranges.itertuples():
 
 st.header("Every metric's rule", anchor=False)
 catalogue = ui.data.metric_catalogue(view.key, view.method, result)
-ui.show.table(catalogue, "metric catalogue", height=420, column_config={
+ui.show.table(catalogue[["metric_id", "metric_name", "rule", "compared_with", "weight", "rule_known", "units",
+                         "domain", "reporting_period", "definition", "source"]], "metric catalogue", height=420,
+              column_config={
     "metric_id": "ID", "metric_name": "Metric", "domain": "Domain",
     "definition": st.column_config.TextColumn("Definition", width="large"), "units": "Units",
     "rule": st.column_config.TextColumn("How it is scored", width="large"),
