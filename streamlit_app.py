@@ -1,5 +1,6 @@
 """Overview: segments, national average, top and bottom trusts, who changed segment and why, and the caveats."""
 
+import numpy as np
 import streamlit as st
 
 import oversight as nof
@@ -59,7 +60,8 @@ elif moved.empty:
     st.info("No trust of this type changed segment.")
 else:
     st.markdown(ui.plain(nof.changes_headline(changes, view.quarter, view.trust_type)))
-    shown = moved.assign(noise=moved["score_outside_range"].map({True: "outside", False: "inside"}))
+    shown = moved.assign(noise=np.where(moved["by_score"], moved["score_outside_range"].map(
+        {True: "outside", False: "inside"}), "not by score"))
     ui.show.table(shown[["trust_name", "segment_before", "segment_after", "noise", "reason"]],
                   f"segment changes {view.quarter}", column_config={
         "trust_name": "Trust", "segment_before": "Before",

@@ -102,10 +102,10 @@ def segment_changes(assessment, ranges: pd.DataFrame | None = None) -> pd.DataFr
     ``trust_name``, ``trust_type``, ``segment_before``/``segment_after`` (final segments, 5 for the Recovery Support
     Programme), ``rank_before``/``rank_after``, ``score_before``/``score_after`` (2 dp), ``changed`` (segment),
     ``drivers`` (the metrics that moved the average most, :func:`change_drivers`), ``reason`` (the Recovery Support
-    Programme, the financial override, or the average score and what drove it) and, when ``ranges`` is given,
-    ``score_outside_range`` and ``rank_outside_range``: whether the new
-    average and rank fall outside the previous quarter's likely ranges (a change inside them is within the noise
-    of the trust's own uneven scores).
+    Programme, the financial override, or the average score and what drove it), ``by_score`` (the segment changed
+    with the average score, not by the override or the programme) and, when ``ranges`` is given,
+    ``score_outside_range`` and ``rank_outside_range``: whether the new average and rank fall outside the previous
+    quarter's likely ranges (a change inside them is within the noise of the trust's own uneven scores).
     """
     t = assessment.trusts
     order = {q: i for i, q in enumerate(cat.quarter_order(t["quarter"]))}
@@ -143,6 +143,7 @@ def segment_changes(assessment, ranges: pd.DataFrame | None = None) -> pd.DataFr
     out["changed"] = out["segment_before"] != out["segment_after"]
     out["drivers"] = [drivers.get((q, c), "") for q, c in zip(out["quarter"], out["trust_code"])]
     by_score = reason == "average score changed"
+    out["by_score"] = out["changed"] & by_score
     out["reason"] = np.where(out["changed"], np.where(
         by_score, [f"average score {a:.2f} to {b:.2f}" + (f": {d}" if d else "") for a, b, d in
                    zip(out["score_before"], out["score_after"], out["drivers"])], reason), "")
@@ -201,7 +202,7 @@ def changes_headline(changes: pd.DataFrame, quarter: str, trust_type: str) -> st
     rows = changes[(changes["quarter"] == quarter) & (changes["trust_type"] == trust_type) & changes["changed"]]
     if rows.empty:
         return f"No {trust_type.lower()} changed segment between the previous quarter and {quarter}."
-    by_score = rows[rows["reason"].str.startswith("average score")]
+    by_score = rows[rows["by_score"]]
     inside = int((~by_score["score_outside_range"].astype(bool)).sum()) if "score_outside_range" in rows else None
     other = len(rows) - len(by_score)
     text = (f"{len(rows)} {trust_type.lower()}{'s' if len(rows) != 1 else ''} changed segment into {quarter}"

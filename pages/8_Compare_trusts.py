@@ -27,7 +27,7 @@ else:
     grid = ui.data.compare_trusts(view.key, view.method, view.quarter, tuple(chosen), result)
     st.markdown("Each cell is the trust's value in the metric's own units and its place among the trusts of its "
                 "type that report it (1st is best).")
-    ui.show.table(grid, f"compare {view.quarter}", height=min(40 + 35 * len(grid), 720))
+    ui.show.table(grid.drop(columns="Domain"), f"compare {view.quarter}", height=min(40 + 35 * len(grid), 720))
     ui.show.source(view, result.method.describe(result.banding))
 
 st.header("One metric across quarters", anchor=False)
@@ -36,7 +36,12 @@ metrics = dict(scores.drop_duplicates("metric_id").sort_values("metric_name")[["
 if not metrics:
     st.info("No metric scores are loaded for these trusts (a league-table file holds averages only).")
 else:
-    metric = st.selectbox("Metric", list(metrics), format_func=metrics.get, key="trend_metric")
+    mine = scores[scores["trust_code"].isin(chosen or default) & (scores["quarter"] == view.quarter)]
+    mine = mine[mine["value"].notna()] if mine["value"].notna().any() else mine  # a raw value to follow, if any
+    shared = mine.groupby("metric_id")["trust_code"].nunique().loc[lambda n: n == n.max()].index
+    ui.state.choose("trend_metric", list(metrics), next((m for m in metrics if m in set(shared)), next(iter(metrics))))
+    metric = st.selectbox("Metric", list(metrics), format_func=metrics.get, key="trend_metric",
+                          help="It opens on a metric that every trust chosen above reports.")
     trend = ui.data.metric_trend(view.key, view.method, metric, view.trust_type, result)
     trend = trend[trend["trust_code"].isin(chosen or default)]
     if trend["quarter"].nunique() < 2:
@@ -50,7 +55,9 @@ else:
 
 st.header("Every trust's domain segments", anchor=False)
 domains = view.table(ui.data.domain_table(view.key, view.method, view.quarter, result))
-ui.show.table(domains.drop(columns=["trust_type", "trust_subtype", "trust_code", "quarter"], errors="ignore"),
+domains = domains[[c for c in domains if c not in ("trust_type", "trust_subtype", "trust_code", "quarter", "region")]
+                  + ["region"]]  # the domains in view first, the region last
+ui.show.table(domains,
               f"domain segments {view.quarter}", column_config=ui.show.league_columns(), height=480)
 st.caption("Segment 1 is best, 4 worst, within each domain: each domain has its own boundaries, read from NHS "
            "England's published domain segments (OF41xx).")
