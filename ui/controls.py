@@ -189,9 +189,9 @@ def method_controls(result: nof.Assessment, quarter: str, metric_names: dict[str
         st.toggle("Financial override (deficit trusts at least segment 3)", key="override")
         open_rules = ", ".join(m.short for m in nof.catalogue.FRAMEWORK.metrics if m.open)
         st.toggle("Rescore from raw values among the loaded trusts", key="rescore",
-                  help="NHS England ranks some metrics against other trust types too; rescoring within the loaded "
-                       "trusts shows how much that matters. It is an approximation for metrics whose rule is not "
-                       f"fully known ({open_rules}): the Method and sources page lists each rule.")
+                  help=md("NHS England ranks some metrics against other trust types too; rescoring within the "
+                          "loaded trusts shows how much that matters. It is an approximation for metrics whose rule "
+                          "is not fully known ({}): the Method and sources page lists each rule.", open_rules))
     with right:
         st.multiselect("Leave out metrics", list(metric_names), key="drop_metrics", format_func=metric_names.get)
         st.multiselect("Leave out domains", list(nof.catalogue.DOMAINS), key="drop_domains")
