@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+import oversight as nof
 import ui
 from oversight import insights
 
@@ -32,31 +33,42 @@ ui.show.chart(ui.charts.segment_bars, (counts,), counts, f"Trusts per segment {v
               + ", ".join(f"segment {r.segment}: {r.trusts}" for r in counts.itertuples()) + ".")
 
 columns = ["rank", "trust_name", "final_segment", "average_score_2dp", "deficit"]
+hidden = view.table(ui.data.hidden_problems(view.key, view.method, view.quarter, result).assign(quarter=view.quarter))
 left, right = st.columns(2)
 with left:
     st.subheader("Top ten")
     ui.show.table(table.head(10)[columns], f"top ten {view.quarter}", column_config=ui.show.league_columns())
-with right:
     st.subheader("Bottom five")
     ui.show.table(table.tail(5)[columns], f"bottom five {view.quarter}", column_config=ui.show.league_columns())
+with right:
+    st.subheader("Strong overall, struggling somewhere")
+    st.markdown(ui.plain(nof.hidden_problems_headline(hidden, result, view.quarter, view.trust_type)))
+    worst = hidden[hidden["kind"] == "hidden problem"].head(8)
+    if len(worst):
+        st.markdown(ui.md_list("**{}** (rank {}): {}", worst[["trust_name", "rank", "problem"]].itertuples(
+            index=False)))
+    st.page_link("pages/3_Confidence_and_volatility.py", label="Every hidden problem and fragile position",
+                 icon=":material/query_stats:", query_params=ui.state.url_params(ui.state.GLOBAL))
 
 st.subheader("Who changed segment since the previous quarter, and why")
 moved = changes[changes["changed"]]
 if changes.empty:
-    st.info(ui.md("No earlier quarter is loaded for these trusts, so there is nothing to compare {} with.",
-                  view.quarter))
+    st.info(ui.md("No earlier quarter is loaded for {}s, so there is nothing to compare {} with.",
+                  view.trust_type.lower(), view.quarter))
 elif moved.empty:
     st.info("No trust of this type changed segment.")
 else:
-    shown = moved[["trust_name", "segment_before", "segment_after", "score_before", "score_after", "reason",
-                   "score_outside_range"]]
-    ui.show.table(shown, f"segment changes {view.quarter}", column_config={
+    st.markdown(ui.plain(nof.changes_headline(changes, view.quarter, view.trust_type)))
+    shown = moved.assign(noise=moved["score_outside_range"].map({True: "outside: more than noise",
+                                                                 False: "inside: within the noise"}))
+    ui.show.table(shown[["trust_name", "segment_before", "segment_after", "reason", "noise"]],
+                  f"segment changes {view.quarter}", column_config={
         "trust_name": "Trust", "segment_before": "Segment before", "segment_after": "Segment now",
-        "score_before": "Score before", "score_after": "Score now", "reason": "Why",
-        "score_outside_range": st.column_config.CheckboxColumn(
-            "Outside last quarter's likely range", help="A score change outside the previous quarter's likely "
-            "range is more than the noise of the trust's own uneven scores.")})
-    st.caption(ui.md("{} of {} trusts changed segment since {}.", len(moved), len(table), previous))
+        "reason": st.column_config.TextColumn("Why (what drove it)", width="large"),
+        "noise": st.column_config.TextColumn(
+            f"Against {previous}'s likely range", help="Is the new average score outside the previous "
+            "quarter's likely range of average score? Inside it, the change is within the noise of the trust's own "
+            "uneven scores.")})
 
 with st.expander("NHS England's caveats: read before comparing trusts", expanded=False):
     st.markdown("""

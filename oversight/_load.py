@@ -14,7 +14,10 @@ counted over every file together; each file at most ``MAX_FILE_BYTES`` bytes, ch
 from __future__ import annotations
 
 import dataclasses
+import functools
+import hashlib
 import os
+import pickle
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -48,6 +51,25 @@ class FileSummary:
         )
 
 
+def digest(*parts) -> str:
+    """A SHA-256 (hex, 32 characters) of ``parts``: frames by their column names, types and every value
+    (``pandas.util.hash_pandas_object``, row order included, the index not), anything else by its ``repr``. Equal
+    content gives an equal digest within a process, so a cache keyed by it can never hand back a result computed
+    from other content."""
+    out = hashlib.sha256()
+    for part in parts:
+        if isinstance(part, pd.DataFrame):
+            out.update(repr((part.shape, list(part.columns), [str(t) for t in part.dtypes])).encode())
+            try:
+                out.update(pd.util.hash_pandas_object(part, index=False).to_numpy().tobytes())
+            except TypeError:  # a column of lists or other unhashable values
+                out.update(pickle.dumps(part.reset_index(drop=True), protocol=5))
+        else:
+            out.update(repr(part).encode())
+        out.update(b"\x1f")
+    return out.hexdigest()[:32]
+
+
 @dataclass(frozen=True)
 class Dataset:
     """Everything read from one or more files.
@@ -60,6 +82,14 @@ class Dataset:
     league: pd.DataFrame
     files: tuple[FileSummary, ...] = ()
     warnings: tuple[Problem, ...] = field(default=())
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """What the data holds, as a digest of both frames (:func:`digest`): two datasets with the same rows have
+        the same fingerprint, and any other change gives another. Computed on first use and kept with the dataset
+        (pickled along with it); a dataset made by ``dataclasses.replace`` or :meth:`only` works out its own.
+        Caches identify a dataset by it (``ui.data``)."""
+        return digest("Dataset", self.metrics, self.league)
 
     @property
     def quarters(self) -> list[str]:

@@ -32,7 +32,6 @@ import pandas as pd
 from . import catalogue as cat
 from .formats import ordinal, to_csv, value_text
 from .problems import InputError, Problem
-from .rules import round_half_up
 from .uncertainty import mean_range
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -231,8 +230,8 @@ def trust_evidence(assessment, ranges: pd.DataFrame | None, quarter: str, trust_
     Returns
     -------
     :class:`TrustEvidence`. Domain ranges are percentile bootstrap ranges of the domain score
-    (:func:`oversight.uncertainty.mean_range` of the trust's weighted scores in the domain). A trust known only from a league table has no areas' evidence
-    (levels NA) but keeps its segment, rank and ranges.
+    (:func:`oversight.uncertainty.mean_range` of the trust's weighted scores in the domain). A trust known only
+    from a league table has no areas' evidence (levels NA) but keeps its segment, rank and ranges.
 
     Raises
     ------

@@ -47,7 +47,8 @@ def stale_scores(scores: pd.DataFrame, framework: cat.Framework = cat.FRAMEWORK)
     never have a strictly worse score than another trust's (scores are ranks of values). A value within 2-dp
     rounding of a bound could lie on either side and is not judged against it. Rescored or edited scores are not
     checked (they were made from the values). Metrics whose rule is still open are checked only against their
-    standard, and groups of more than 2,000 providers only against their bounds. Returns :data:`STALE_COLUMNS`, one row per suspect score (both trusts of an out-of-order pair).
+    standard, and groups of more than 2,000 providers only against their bounds. Returns :data:`STALE_COLUMNS`,
+    one row per suspect score (both trusts of an out-of-order pair).
     """
     from .scoring import comparison_groups
 
@@ -55,7 +56,7 @@ def stale_scores(scores: pd.DataFrame, framework: cat.Framework = cat.FRAMEWORK)
                & scores["score_published"].notna()]
     out = []
     groups = comparison_groups(s, framework)
-    for (quarter, metric_id, label), rows in s.groupby([s["quarter"], s["metric_id"], groups]):
+    for (_quarter, metric_id, label), rows in s.groupby([s["quarter"], s["metric_id"], groups]):
         rule = framework.metric(metric_id).rule
         published = rows["score_published"].to_numpy(float)
         values = rows["value"].to_numpy(float)

@@ -102,7 +102,8 @@ def segment_changes(assessment, ranges: pd.DataFrame | None = None) -> pd.DataFr
     ``trust_name``, ``trust_type``, ``segment_before``/``segment_after`` (final segments, 5 for the Recovery Support
     Programme), ``rank_before``/``rank_after``, ``score_before``/``score_after`` (2 dp), ``changed`` (segment),
     ``drivers`` (the metrics that moved the average most, :func:`change_drivers`), ``reason`` (the Recovery Support
-    Programme, the financial override, or the average score and what drove it) and, when ``ranges`` is given, ``score_outside_range`` and ``rank_outside_range``: whether the new
+    Programme, the financial override, or the average score and what drove it) and, when ``ranges`` is given,
+    ``score_outside_range`` and ``rank_outside_range``: whether the new
     average and rank fall outside the previous quarter's likely ranges (a change inside them is within the noise
     of the trust's own uneven scores).
     """
@@ -372,8 +373,8 @@ def domain_table(assessment, quarter: str) -> pd.DataFrame:
     wide = d.pivot(index="trust_code", columns="domain", values="domain_segment")
     wide = wide.reindex(columns=[x for x in cat.DOMAINS if x in wide.columns]).astype("Int64")
     t = assessment.trusts
-    t = t[t["quarter"] == quarter][["trust_code", "trust_name", "trust_type", "trust_subtype", "region", "rank",
-                                    "final_segment"]]
+    t = t[t["quarter"] == quarter][["quarter", "trust_code", "trust_name", "trust_type", "trust_subtype", "region",
+                                    "rank", "final_segment"]]
     return t.merge(wide.reset_index(), on="trust_code", how="left").sort_values(["trust_type", "rank"]).reset_index(
         drop=True)
 

@@ -38,10 +38,11 @@ def league_table(assessment, quarter: str, ranges: pd.DataFrame, *, plan: bool =
     Returns
     -------
     The assessment columns, then ``score_lo``, ``score_hi``, ``rank_lo``, ``rank_hi`` (NHS England's where
-    published, else ours), ``range_source`` (whose), ``ours_score_lo`` ... ``ours_rank_hi`` and ``range_method``
-    (the engine's estimate and how it was made), ``score_range``/``rank_range`` and ``ours_score_range``/
-    ``ours_rank_range`` as text, ``segment_lo``/``segment_hi``, ``p_worse_segment``, and with ``plan`` the
-    improvement columns (:func:`oversight.improvement_plan`) and ``to_move_up`` (the plan, or why there is none).
+    published, else ours), ``range_source`` (whose, in full) and ``range_by`` (whose, in two words),
+    ``ours_score_lo`` ... ``ours_rank_hi`` and ``range_method`` (the engine's estimate and how it was made),
+    ``score_range``/``rank_range`` and ``ours_score_range``/``ours_rank_range`` as text, ``segment_lo``/
+    ``segment_hi``, ``p_worse_segment``, and with ``plan`` the improvement columns
+    (:func:`oversight.improvement_plan`) and ``to_move_up`` (the plan, or why there is none).
     """
     keys = ["quarter", "trust_code"]
     table = assessment.quarter(quarter)
@@ -57,6 +58,7 @@ def league_table(assessment, quarter: str, ranges: pd.DataFrame, *, plan: bool =
     for b in bounds:
         table[b] = np.where(have, theirs[b].to_numpy(), table[f"ours_{b}"].to_numpy(float))
     table["range_source"] = np.where(have, THEIRS, OURS)
+    table["range_by"] = np.where(have, "NHS England", "our estimate")
     text = {"score_range": ("score_lo", "score_hi", 2), "rank_range": ("rank_lo", "rank_hi", 0)}
     for name, (lo, hi, decimals) in text.items():
         table[name] = [range_text(a, b, decimals) for a, b in zip(table[lo], table[hi])]

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -12,6 +13,7 @@ import pandas as pd
 
 from . import catalogue as cat
 from . import rules
+from ._load import digest
 from .banding import BY_DOMAIN, Banding, PooledQuartiles, QuarterCuts, published_cuts
 from .io import Dataset
 from .ranking import amr_rank, imr_rank
@@ -94,6 +96,18 @@ class Assessment:
     published: pd.DataFrame | None = None
     edited: bool = False
     domain_cuts: dict = field(default_factory=dict)
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """What the assessment holds, as a digest of every frame, cut point, rule and method in it (see
+        :func:`oversight._load.digest`): equal content, equal fingerprint; a what-if or an edit that changes any
+        figure gives another. Computed on first use and kept with the assessment (pickled along with it). Caches
+        identify an assessment by it (``ui.data``), so a result can never be looked up under another's name."""
+        return digest("Assessment", self.trusts, self.scores, self.domains,
+                      self.published if self.published is not None else pd.DataFrame(),
+                      sorted((k, np.asarray(v).tolist()) for k, v in self.cuts.items()),
+                      sorted((k, np.asarray(v).tolist()) for k, v in self.domain_cuts.items()),
+                      self.banding, self.method, self.edited)
 
     def quarter(self, quarter: str) -> pd.DataFrame:
         """The league table of one quarter, ordered by trust type and rank."""

@@ -165,7 +165,8 @@ class Ranked:
         if self.standard is not None:
             bound = ("above" if self.higher_is_better else "below") if self.strict else (
                 "at least" if self.higher_is_better else "at most")
-            text = f"{direction}; meeting the standard ({bound} {self.standard:g}) scores 1, the rest are ranked from 2 to 4"
+            text = (f"{direction}; meeting the standard ({bound} {self.standard:g}) scores 1, "
+                    "the rest are ranked from 2 to 4")
         elif self.floor is not None:
             text = (f"{direction}; below the floor ({self.floor:g}) scores 4, the rest are ranked from 1 to 3")
         else:

@@ -156,7 +156,7 @@ _CHANCE_FIT: dict[tuple[float, float], np.ndarray] = {}
 def _chance_fit(lo: float, hi: float) -> np.ndarray:
     """Chance that a random 2-dp score in ``[lo, hi]`` lies within rounding of each group size's grid."""
     if (lo, hi) not in _CHANCE_FIT:
-        lattice = _LATTICE[(_LATTICE >= lo) & (_LATTICE <= hi)]
+        lattice = _LATTICE[(lo <= _LATTICE) & (hi >= _LATTICE)]
         _CHANCE_FIT[(lo, hi)] = _on_grid(lattice, _SIZES, lo, hi).mean(axis=1)
     return _CHANCE_FIT[(lo, hi)]
 
@@ -256,8 +256,8 @@ def metric_scores(metrics: pd.DataFrame, *, deround: bool = True, rescored: bool
         merged[col] = merged[col].where(merged[col].notna() & (merged[col] != ""), merged[f"{col}_s"])
     info = _rules(merged["metric_id"], framework)
     # Files without domains or units (our template) take the catalogue's; a metric with no raw value is in scores.
-    merged["domain"] = merged["domain"].fillna("").where(merged["domain"].fillna("") != "",
-                                                         merged["metric_id"].map({m: i.domain for m, i in info.items()}))
+    domains = merged["metric_id"].map({m: i.domain for m, i in info.items()})
+    merged["domain"] = merged["domain"].fillna("").where(merged["domain"].fillna("") != "", domains)
     units = merged["units"].fillna("").where(merged["units"].fillna("") != "",
                                              merged["metric_id"].map({m: i.units for m, i in info.items()}))
     units = units.map(lambda u: cat.UNIT_NAMES.get(u, u))

@@ -104,6 +104,33 @@ def _integer_weights(w: np.ndarray, valid: np.ndarray) -> np.ndarray | None:
     return None
 
 
+def _key_table(values, n, deficit, type_idx, cuts, override):
+    """Each trust's rank key for every 2-dp average it can take, as one flat lookup: ``table[start[t] + a]`` is
+    the key of trust ``t`` at average ``a`` (in hundredths). The key packs the trust's type, its segment after the
+    financial override and the average (clipped to 1.00 to 5.00) into one small integer, so that comparing keys
+    compares (type, segment, average) as the league table does; it is :func:`oversight.rules.segment_of_hundredths`
+    and :func:`oversight.rules.override` worked out once per possible average instead of once per draw. A trust's
+    average lies between its lowest and highest score, so ``a`` spans ``low`` to ``high`` (the lowest and highest
+    score of any trust)."""
+    trusts, width = values.shape
+    valid = np.arange(width)[None, :] < n[:, None]
+    low = int(values[valid].min(initial=100))
+    high = int(values[valid].max(initial=400))
+    averages = np.arange(low, high + 1)
+    seg = rules.segment_of_hundredths(averages, cuts)
+    keys_per_type = 6 * 401  # segments 1 to 5 x averages 1.00 to 4.00 in hundredths (clipped to 5.00)
+    key_dtype = np.int16 if keys_per_type * (int(type_idx.max(initial=0)) + 1) < 2**15 else np.int32
+    clipped = np.clip(averages, 100, 500) - 100
+    rows = []  # (type, deficit) pairs: one row of keys each
+    for t in range(int(type_idx.max(initial=0)) + 1):
+        for in_deficit in (False, True):
+            after = rules.override(seg, np.full(len(seg), in_deficit), override)
+            rows.append(t * keys_per_type + after * 401 + clipped)
+    table = np.asarray(rows).astype(key_dtype).ravel()
+    start = ((type_idx * 2 + deficit.astype(int)) * len(averages) - low).astype(np.int32)
+    return table, start, low, high
+
+
 def _replicate_ranks(values, w, n, fixed, deficit, type_idx, cuts, override, own_segment, replicates, rng,
                      draw=None):
     """Bootstrap every trust at once, ``replicates`` times.
@@ -116,8 +143,8 @@ def _replicate_ranks(values, w, n, fixed, deficit, type_idx, cuts, override, own
     picks the pad, so one flat gather and one sum give every resampled total. With whole-number weights each cell
     packs the weight and the weighted score into one integer (``weight << shift | weight x score``), so the one sum
     gives both the weighted total and the total weight. Ranks come from sorting each replicate's keys (type,
-    segment, 2-dp average as one small integer): a trust's rank is one more than the number of keys before the
-    first equal to its own (ties share the best rank).
+    segment, 2-dp average as one small integer, looked up in :func:`_key_table`): a trust's rank is one more than
+    the number of keys before the first equal to its own (ties share the best rank).
 
     ``draw(b, trusts, width)`` may replace the random picks (positions into each trust's scores), so a test can
     give each trust its own scores once and check the replicate's arithmetic against the assessment's.
@@ -128,11 +155,13 @@ def _replicate_ranks(values, w, n, fixed, deficit, type_idx, cuts, override, own
     if whole is not None:
         top = int(whole.max(initial=1))
         shift = int(top * 400 * width).bit_length()
+        # int32 when the packed total of a whole row fits (then every partial sum does too)
         dtype = np.int32 if shift + int(top * width).bit_length() <= 31 else np.int64
         table = np.zeros((trusts, width + 1), dtype=dtype)
         table[:, :width] = np.where(valid, (whole << shift) + whole * values, 0)
     else:
         shift = None
+        dtype = np.float64
         table = np.zeros((trusts, width + 1))
         table[:, :width] = np.where(valid, values * w, 0)
         weight_table = np.zeros((trusts, width + 1))
@@ -143,10 +172,12 @@ def _replicate_ranks(values, w, n, fixed, deficit, type_idx, cuts, override, own
     row_start = (np.arange(trusts) * (width + 1))[:, None]
     offset = (row_start + np.where(valid, 0, width)).astype(np.int32)[None]
     types = int(type_idx.max()) + 1
-    keys_per_type = 6 * 401  # segments 1 to 5 x averages 1.00 to 4.00 in hundredths
-    key_dtype = np.int16 if keys_per_type * types < 2**15 else np.int32  # small keys sort fastest
+    keys, key_start, low, high = _key_table(values, n, deficit, type_idx, cuts, override)
+    # A replicate is in a worse segment than the trust's own when its 2-dp average passes the cut point after the
+    # own segment (segment_of_hundredths: a cut point counts when it is below the average).
+    cut = rules.cut_hundredths(cuts)
+    worse_above = np.where(own_segment <= len(cut), cut[np.clip(own_segment, 1, len(cut)) - 1], np.inf)[None, :]
     type_start = np.bincount(type_idx, minlength=types).cumsum() - np.bincount(type_idx, minlength=types)
-    base_key = (type_idx * keys_per_type - 100)[None, :]
     rank_shift = (type_start[type_idx] - 1)[None, :]
     position = np.arange(trusts, dtype=np.int32)[None, :]
     chunk = max(1, _CHUNK_CELLS // max(trusts * width, 1))
@@ -154,6 +185,7 @@ def _replicate_ranks(values, w, n, fixed, deficit, type_idx, cuts, override, own
     ranks = np.empty((replicates, trusts), dtype=np.int32)
     worse = np.zeros(trusts, dtype=np.int64)
     cells = table.ravel()
+    fixed_value = values[:, 0][None, :]
     for start in range(0, replicates, chunk):
         b = min(chunk, replicates - start)
         if draw is None:
@@ -166,16 +198,18 @@ def _replicate_ranks(values, w, n, fixed, deficit, type_idx, cuts, override, own
         else:
             flat = np.where(valid[None], draw(b, trusts, width), width) + row_start[None].astype(np.int32)
         if shift is not None:
-            total = cells[flat].sum(axis=2, dtype=np.int64)
+            # np.take gathers about twice as fast as indexing with an array; the sum stays in the table's type
+            total = np.take(cells, flat).sum(axis=2, dtype=dtype)
             avg100 = (total & ((1 << shift) - 1)) / np.maximum(total >> shift, 1)
         else:
-            avg100 = cells[flat].sum(axis=2) / np.maximum(weight_table.ravel()[flat].sum(axis=2), 1e-12)
-        avg100 = np.where(fixed[None, :], values[:, 0][None, :], avg100)
-        rounded = rules.hundredths(avg100 / 100)  # average to 2 dp, in hundredths
-        seg = rules.segment_of_hundredths(rounded, cuts)
-        worse += (seg > own_segment[None, :]).sum(axis=0)
-        seg = rules.override(seg, deficit[None, :], override)
-        key = (base_key + seg * 401 + np.clip(rounded, 100, 500)).astype(key_dtype)
+            avg100 = np.take(cells, flat).sum(axis=2) / np.maximum(np.take(weight_table.ravel(), flat).sum(axis=2),
+                                                                   1e-12)
+        avg100 = np.where(fixed[None, :], fixed_value, avg100)
+        average = avg100 / 100
+        averages[start : start + b] = average
+        rounded = rules.hundredths(average)  # average to 2 dp, in hundredths
+        worse += (rounded > worse_above).sum(axis=0)
+        key = np.take(keys, key_start[None, :] + np.clip(rounded, low, high))
         order = np.argsort(key, axis=1, kind="stable")
         ordered = np.take_along_axis(key, order, axis=1)
         new = np.ones(ordered.shape, dtype=bool)
@@ -183,7 +217,6 @@ def _replicate_ranks(values, w, n, fixed, deficit, type_idx, cuts, override, own
         first = np.maximum.accumulate(np.where(new, position, 0), axis=1)  # where each run of equal keys starts
         rank = np.empty_like(first)
         np.put_along_axis(rank, order, first, axis=1)
-        averages[start : start + b] = avg100 / 100
         ranks[start : start + b] = rank - rank_shift
     return averages, ranks, worse
 
@@ -262,7 +295,10 @@ def likely_ranges(assessment, quarters=None, *, replicates: int = DEFAULT_REPLIC
         valid = np.arange(w.shape[1])[None, :] < n_eff[:, None]
         equal = np.all(np.where(valid, w == w[:, :1], True), axis=1)
         exact = (score_method == "exact") & equal
-        lo, hi = np.percentile(averages, [tail, 100 - tail], axis=0, method=percentile_method)
+        lo, hi = np.empty(len(trusts)), np.empty(len(trusts))
+        if not exact.all():  # each trust's percentiles are its own: only those not worked out exactly are needed
+            lo[~exact], hi[~exact] = np.percentile(averages[:, ~exact], [tail, 100 - tail], axis=0,
+                                                   method=percentile_method)
         if exact.any():
             lo_x, hi_x = _exact_score_bounds(values[exact], n_eff[exact], level)
             lo[exact], hi[exact] = lo_x, hi_x

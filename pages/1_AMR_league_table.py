@@ -20,10 +20,10 @@ st.markdown("Trusts ordered by segment, then average metric score. The **likely 
             "England does, a trust in the Recovery Support Programme (segment 5) is ranked by its segment before that.")
 
 columns = ["rank", "trust_name", "final_segment", "average_score_2dp", "deficit", "score_range", "rank_range",
-           "fall_needed", "to_move_up"]
+           "range_by", "to_move_up"]
 config = ui.show.league_columns() | {
-    "fall_needed": st.column_config.NumberColumn("Fall needed", format="%.2f",
-                                                 help="Fall in average score (2 dp) to reach the next segment."),
+    "range_by": st.column_config.TextColumn("Ranges by", help="NHS England's published likely ranges where their "
+                                            "league table gives them; otherwise our estimate (the same method)."),
     "to_move_up": st.column_config.TextColumn("To move up a segment", width="large",
                                               help="Improvements shared across the fewest metrics, worst first; the "
                                               "value needed is that of a loaded peer already scoring that well."),
@@ -32,7 +32,20 @@ ui.show.table(table[columns], f"AMR league table {view.quarter}", column_config=
 st.download_button("Download in NHS England's league-table layout",
                    partial(ui.data.league_layout_csv, table), file_name="league-table-nhs-layout.csv",
                    mime="text/csv", icon=":material/download:", on_click="ignore")
-ui.show.source(view, result.method.describe(result.banding) + "; likely ranges: " + table["range_method"].iloc[0])
+theirs = int((table["range_by"] == "NHS England").sum())
+whose = (f"Likely ranges: NHS England's own, from their published league table, for {theirs} of {len(table)} trusts"
+         + ("; ours for the rest" if theirs < len(table) else "") if theirs else
+         "Likely ranges: our estimate (NHS England published none for these trusts)")
+ui.show.source(view, result.method.describe(result.banding) + "; our likely ranges: " + table["range_method"].iloc[0],
+               whose + ".")
+with st.expander("NHS England's likely ranges beside ours"):
+    st.markdown("Where NHS England published likely ranges, the table shows theirs. Ours are worked out the same "
+                "way (a percentile bootstrap of each trust's own metric scores) and differ by a step here and there: "
+                "the method page says how often.")
+    ui.show.table(table[["rank", "trust_name", "score_range", "ours_score_range", "rank_range", "ours_rank_range",
+                         "range_by"]], f"likely ranges both {view.quarter}", column_config=config | {
+        "score_range": "Score range shown", "ours_score_range": "Score range, ours",
+        "rank_range": "Rank range shown", "ours_rank_range": "Rank range, ours"})
 
 st.subheader("Likely range of rank")
 if view.trust:

@@ -5,17 +5,19 @@ import streamlit as st
 
 import ui
 from oversight import insights
-from oversight.formats import range_text
 
 ui.page_setup("Trust profile", ":material/local_hospital:")
 view = ui.sidebar()
 result = ui.data.assess(view.key, view.method, view.dataset)
 st.title("Trust profile")
-if not view.trust:
-    st.info("Choose a trust under **Trust to highlight** in the sidebar to see its profile.")
-    st.stop()
+shown_table = view.table(result.trusts)
+ui.show.require_rows(shown_table, view)
+trust = view.trust if view.trust in set(shown_table["trust_code"]) else shown_table.iloc[0]["trust_code"]
+if trust != view.trust:
+    st.info(ui.md("No trust is highlighted, so this is the top of the table: {}. Choose another under **Trust to "
+                  "highlight** in the sidebar.", shown_table.iloc[0]["trust_name"]), icon=":material/info:")
 
-history = result.trusts[result.trusts["trust_code"] == view.trust]
+history = result.trusts[result.trusts["trust_code"] == trust]
 ranges = ui.data.ranges(view.key, view.method, tuple(history["quarter"]), result)  # the quarters the history shows
 history = history.merge(ranges, on=["quarter", "trust_code"])
 now = history[history["quarter"] == view.quarter]
@@ -28,18 +30,26 @@ st.caption(ui.md("{} · {} · {} · {} · {}", me["trust_code"], me["trust_type"
                  me["trust_subtype"] or "subtype not given", me["region"] or "region not given", view.quarter))
 peers = int(((result.trusts["quarter"] == view.quarter) & (result.trusts["trust_type"] == view.trust_type)).sum())
 cols = st.columns(4)
-rank_range = range_text(me["rank_lo"], me["rank_hi"], 0)
-cols[0].metric("Rank", f"{me['rank']} of {peers}", help=ui.md("Likely range: {}.", rank_range))
+row = ui.data.league(view.key, view.method, view.quarter, result).set_index("trust_code").loc[trust]
+cols[0].metric("Rank", f"{me['rank']} of {peers}", help=ui.md("Likely range: {} ({}).", row["rank_range"],
+                                                              row["range_by"]))
 cols[1].metric("Segment", int(me["final_segment"]), help="After the financial override; 5 = Recovery Support "
                "Programme.")
 cols[2].metric("Average score", f"{me['average_score_2dp']:.2f}",
-               help=ui.md("Likely range: {}; 1 best, 4 worst.", range_text(me["score_lo"], me["score_hi"], 2)))
+               help=ui.md("Likely range: {} ({}); 1 best, 4 worst.", row["score_range"], row["range_by"]))
 cols[3].metric("Metrics scored", "n/a" if pd.isna(me["n_metrics"]) else int(me["n_metrics"]))
-for note in insights.trust_caveats(result, ui.data.trust_register(), view.quarter, view.trust):
+hidden = ui.data.hidden_problems(view.key, view.method, view.quarter, result)
+mine = hidden[hidden["trust_code"] == trust]
+if len(mine):
+    what = mine.iloc[0]
+    verdict = "Strong overall, struggling somewhere" if what["kind"] == "hidden problem" else "A fragile position"
+    st.error(ui.md("**{}:** {}.", verdict, what["problem"]), icon=":material/flag:")
+    st.caption(ui.plain(insights.HIDDEN_RULE))
+for note in insights.trust_caveats(result, ui.data.trust_register(), view.quarter, trust):
     st.warning(ui.plain(note), icon=":material/info:")
 
 st.subheader("Each metric against its peers")
-spread = ui.data.metric_spread(view.key, view.method, view.quarter, view.trust, result)
+spread = ui.data.metric_spread(view.key, view.method, view.quarter, trust, result)
 if spread.empty:
     st.info("No metric scores are loaded for this trust (a league-table file holds averages only).")
 else:
@@ -53,7 +63,7 @@ else:
                "come from NHS England's comparison group, which for some metrics is wider, so the two can disagree.")
 
 st.subheader("Domain scores")
-domains = result.domains[(result.domains["quarter"] == view.quarter) & (result.domains["trust_code"] == view.trust)]
+domains = result.domains[(result.domains["quarter"] == view.quarter) & (result.domains["trust_code"] == trust)]
 domains = domains.assign(domain_segment_label=lambda f: "segment " + f["domain_segment"].astype(str))
 if domains.empty:
     st.info("No domain scores: no metric scores are loaded for this trust.")
@@ -72,7 +82,7 @@ ui.show.chart(ui.charts.history, (shown, "rank", "Rank (1 best)"), shown, f"{me[
 
 st.subheader("What it would take to move up a segment")
 plan = ui.data.improvement(view.key, view.method, view.quarter, result)
-step = plan[plan["trust_code"] == view.trust].iloc[0]
+step = plan[plan["trust_code"] == trust].iloc[0]
 if step["blocked"]:
     st.info(ui.md("No score change is worked out: {}.", step["blocked"]))
 else:

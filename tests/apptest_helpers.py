@@ -26,7 +26,13 @@ CONFIDENCE = "pages/3_Confidence_and_volatility.py"
 PROFILE = "pages/4_Trust_profile.py"
 UPLOAD = "pages/5_Upload.py"
 WHAT_IF = "pages/6_What_if.py"
-PAGES = [OVERVIEW, AMR, IMR, CONFIDENCE, PROFILE, UPLOAD, WHAT_IF]
+CAPABILITY = "pages/7_Board_capability.py"
+COMPARE = "pages/8_Compare_trusts.py"
+METHOD = "pages/9_Method_and_sources.py"
+PAGES = [OVERVIEW, AMR, IMR, CONFIDENCE, PROFILE, COMPARE, UPLOAD, WHAT_IF, CAPABILITY, METHOD]
+
+#: The link that opens the mental health and community trusts' table (the app opens on the acute one).
+MHC_LINK = {"type": "mhc"}
 
 # Elements whose text Streamlit renders as markdown.
 MARKDOWN_KINDS = ("title", "header", "subheader", "markdown", "caption", "info", "warning", "success", "error")

@@ -20,6 +20,7 @@ from oversight import catalogue, io
 from tests.apptest_helpers import (
     AMR,
     IMR,
+    MHC_LINK,
     PAGES,
     PROFILE,
     WHAT_IF,
@@ -86,7 +87,7 @@ def test_every_page_opens_on_default_data(page):
 
 
 def test_overview_numbers_match_engine(mhc_assessment):
-    at = open_app()
+    at = open_app(query_params=MHC_LINK)
     q4 = engine_table(mhc_assessment, Q4)
     scores = mhc_assessment.scores
     counted = scores[(scores["quarter"] == Q4) & scores["counted"] & (scores["trust_type"] == MHC)]["score"]
@@ -98,7 +99,7 @@ def test_overview_numbers_match_engine(mhc_assessment):
 
 
 def test_amr_table_matches_engine(mhc_assessment):
-    at = go(open_app(), AMR)
+    at = go(open_app(query_params=MHC_LINK), AMR)
     table = table_with(at, "rank", "trust_name", "rank_range")
     assert table.iloc[0]["trust_name"] == "Kent Community Health NHS Foundation Trust"
     assert table.iloc[0]["rank"] == 1
@@ -107,7 +108,7 @@ def test_amr_table_matches_engine(mhc_assessment):
 
 
 def test_imr_page_shows_engine_ranks(mhc_assessment):
-    at = go(open_app(), IMR)
+    at = go(open_app(query_params=MHC_LINK), IMR)
     at.selectbox(key="metric").set_value("OF1057").run()
     assert not at.exception
     table = table_with(at, "imr_rank", "trust_name", "peer_lower_quartile")
@@ -121,7 +122,7 @@ def test_imr_page_shows_engine_ranks(mhc_assessment):
 
 
 def test_trust_profile_tavistock(mhc_assessment):
-    at = open_app()
+    at = open_app(query_params=MHC_LINK)
     at.sidebar.selectbox(key="trust").set_value("RNK").run()
     go(at, PROFILE)
     row = engine_table(mhc_assessment, Q4).set_index("trust_code").loc["RNK"]
@@ -138,7 +139,7 @@ def test_trust_profile_tavistock(mhc_assessment):
 
 
 def test_sidebar_values_survive_page_switches(mhc_assessment):
-    at = open_app()
+    at = open_app(query_params=MHC_LINK)
     at.sidebar.selectbox(key="quarter").set_value(Q2).run()
     at.sidebar.selectbox(key="trust").set_value("RWX").run()
     q2 = engine_table(mhc_assessment, Q2)
@@ -180,7 +181,7 @@ def test_link_opens_amr_view_and_is_written_back(mhc_assessment):
 
 
 def test_link_opens_imr_metric(mhc_assessment):
-    at = open_app(IMR, {"quarter": "Q3 2025/26", "trust": "RWX", "metric": "OF1057"})
+    at = open_app(IMR, {"quarter": "Q3 2025/26", "trust": "RWX", "metric": "OF1057", "type": "mhc"})
     assert not at.exception
     assert at.selectbox(key="metric").value == "OF1057"
     assert at.sidebar.selectbox(key="quarter").value == "Q3 2025/26"
@@ -194,7 +195,7 @@ def test_link_opens_imr_metric(mhc_assessment):
 
 def test_link_opens_what_if_method():
     params = {"quarter": Q2, "banding": "fixed", "cuts": "2.0,2.3,2.6", "override": "off", "rescore": "1",
-              "drop": "OF1057", "dropdom": "finance", "weights": "access:2"}
+              "drop": "OF1057", "dropdom": "finance", "weights": "access:2", "type": "mhc"}
     at = open_app(WHAT_IF, params)
     assert not at.exception
     assert at.radio(key="banding").value == "fixed"
@@ -213,7 +214,7 @@ def test_link_opens_what_if_method():
 
 
 def test_copied_link_gives_same_view_in_a_new_session():
-    a = open_app()
+    a = open_app(query_params=MHC_LINK)
     a.sidebar.selectbox(key="quarter").set_value(Q2).run()
     a.sidebar.selectbox(key="trust").set_value("RWX").run()
     go(a, WHAT_IF)
@@ -274,17 +275,17 @@ def test_failed_first_upload_keeps_default_data():
     upload(at, ("broken.xlsx", b"PK\x03\x04" + bytes(200)))
     assert len(at.error) == 1 and "NHS England's default data" in at.error[0].value
     assert not at.sidebar.radio  # no upload to choose
-    assert amr_trusts(at) == 61
+    assert amr_trusts(at) == 134  # the default view: NHS England's 134 acute trusts in Q1
 
 
 def test_uploads_belong_to_their_own_session(mhc_dataset, example):
-    a = open_app()
-    b = open_app()
+    a = open_app(query_params=MHC_LINK)
+    b = open_app(query_params=MHC_LINK)
     upload(a, ("example.csv", template_bytes(example)))
     upload(b, ("example4.csv", template_bytes(io.template_example(mhc_dataset, trusts=4))))
     assert amr_trusts(a) == 6
     assert amr_trusts(b) == 4
-    assert amr_trusts(open_app()) == 61
+    assert amr_trusts(open_app(query_params=MHC_LINK)) == 61
     # A's link names its upload, which a new session cannot have: it says so and shows the default data.
     c = open_app(AMR, dict(a.query_params))
     assert a.query_params["data"] == "upload"
@@ -413,7 +414,7 @@ def test_uploaded_trust_names_never_render_as_markdown(example, page):
 
 
 def test_what_if_quartiles_without_override_moves_trusts(mhc_dataset, mhc_assessment):
-    at = open_app(WHAT_IF, {"banding": "quartiles", "override": "off"})
+    at = open_app(WHAT_IF, {"banding": "quartiles", "override": "off", "type": "mhc"})
     assert not at.exception
     assert at.radio(key="banding").value == "quartiles"
     assert at.toggle(key="override").value is False
@@ -430,14 +431,14 @@ def test_what_if_quartiles_without_override_moves_trusts(mhc_dataset, mhc_assess
 
 
 def test_what_if_default_method_nobody_moves():
-    at = go(open_app(), WHAT_IF)
+    at = go(open_app(query_params=MHC_LINK), WHAT_IF)
     assert metrics(at)["Trusts changing segment"] == "0"
     assert metrics(at)["Kendall's tau-b of the ranks"] == "1.000"
     assert any("Nobody moves" in i for i in texts(at, ("info",)))
 
 
 def test_what_if_editing_scores_changes_the_average(mhc_assessment):
-    at = go(open_app(), WHAT_IF)
+    at = go(open_app(query_params=MHC_LINK), WHAT_IF)
     who = at.selectbox(key="whatif_trust").value
     editor = at.data_editor[0]
     assert editor.key == f"edit-{Q4}-{who}"

@@ -370,7 +370,7 @@ def test_page_flags_where_the_data_contradicts_the_ratings():
 
 
 def test_page_opens_on_the_top_of_the_table_when_no_trust_is_chosen():
-    at = open_app(PAGE)
+    at = open_app(PAGE, {"type": "mhc"})
     assert not at.exception
     assert at.header[0].value == "Kent Community Health NHS Foundation Trust"  # rank 1 of Q4
     assert any("No trust is highlighted" in i and "Kent Community" in i for i in texts(at, ("info",)))

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import oversight as nof
-from oversight import io, scoring
+from oversight import io
 from oversight.io import empty_frame
 from oversight.schemas import ASSESSMENT
 

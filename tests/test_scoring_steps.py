@@ -9,7 +9,6 @@ import pytest
 import oversight as nof
 from oversight import banding, ranking, scoring
 
-
 # The rules themselves (scores from raw values, finance bands, combined finance, rounding, segments) are tested
 # one case per line in tests/test_rules.py.
 

@@ -1,31 +1,43 @@
-"""The engine behind st.cache_data: every page asks here, nothing recomputes what the engine returns.
+"""The engine behind the pages' caches: every page asks here, nothing recomputes what the engine returns.
 
-Datasets are identified by a key string ("default", or "upload:<sha256 of the files>", or a what-if key built on
-either), so cached functions hash a short string instead of a whole dataset. The dataset itself is passed in an
-argument whose name starts with "_", which Streamlit leaves out of the cache key.
+**Cached objects are identified by their content.** A cached function's arguments are all part of its cache key;
+a :class:`oversight.Dataset` or :class:`oversight.Assessment` counts by its ``fingerprint`` (a digest of every
+frame, cut point and method in it, worked out once per object and kept with it), through ``hash_funcs``. So two
+objects with the same content share an entry, and no result can be looked up under another object's name: a
+what-if assessment's ranges are never the default's. The functions still take the dataset key (``"default"``,
+``"upload:<sha256 of the files>"``, or a what-if key) first, as pages pass it; it names the data for people, and
+plays no part in what is cached.
 
 Two kinds of cache entry, so that memory stays within a budget however many people upload:
 
-* **shared**: NHS England's default data under NHS England's method, the same for every visitor; kept (a few
-  entries per function, no expiry).
+* **shared**: NHS England's default data under NHS England's method, the same for every visitor: kept once per
+  server in ``st.cache_resource`` (a few entries per function, no expiry), handed out without the copy
+  ``st.cache_data`` makes on every call (unpickling the default dataset alone took about 13 ms a page view). What a
+  page gets is a shallow copy (pandas copy-on-write), so a page that changes a table changes only its own.
 * **this session's**: anything made from an upload, a what-if method or an edit. It is no use to anyone else, so it
-  lives in the session's own cache (``scope="session"``): dropped when the session closes, after
+  lives in the session's own cache (``st.cache_data(scope="session")``): dropped when the session closes, after
   :data:`SESSION_TTL`, and beyond :data:`SESSION_ENTRIES` entries per function. ``server.maxCacheDataSize`` in
   .streamlit/config.toml caps everything cached together (least recently used dropped first).
+
+Which tier a call goes to is decided by content too: a call is shared when every dataset and assessment in it is
+NHS England's (their fingerprints are registered when the shared tier makes them), every method is NHS England's
+and no edit is given.
 
 The files of an upload are kept apart from both, server-wide (:func:`keep_upload`): at most :data:`MAX_UPLOADS`,
 each dropped :data:`SESSION_TTL` after its last use or once the sessions that used it have gone. Not in
 ``st.session_state``: Streamlit keeps a closed session's state in case it reconnects and, in 1.67, never frees it
 once that time is up (streamlit/streamlit#12506), so anything big there would stay for the life of the server.
 
-Likely ranges are cached per quarter, so a page computes only the quarters it shows and no quarter is computed
-twice.
+Likely ranges are cached per quarter (and by the assessment's content), so a page computes only the quarters it
+shows and no quarter is computed twice.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
+import inspect
 import threading
 import time
 from collections import OrderedDict
@@ -50,33 +62,107 @@ RANGE_COLUMNS = ["quarter", "trust_code", "score_lo", "score_hi", "rank_lo", "ra
                  "p_worse_segment", "range_method"]  # of oversight.likely_ranges
 
 
-def shared(key: str, *args) -> bool:
-    """Whether a call is about NHS England's data under NHS England's method (the same for every visitor)."""
-    return key == DEFAULT_KEY and all(a == DEFAULT_METHOD for a in args if isinstance(a, nof.Method))
+def _fingerprint(value) -> str:
+    return value.fingerprint
+
+
+#: How the caches hash what they are given: a dataset or an assessment by its content's fingerprint.
+HASH_FUNCS = {nof.Dataset: _fingerprint, nof.Assessment: _fingerprint}
+_SHARED: set[str] = set()  # fingerprints of the datasets and assessments the shared tier has made
+
+
+def _shielded(value):
+    """What the shared tier hands a page: a new object over the same data (shallow copies, so that under pandas'
+    copy-on-write a page that changes a table changes its own copy, never the server's), its fingerprint kept."""
+    if isinstance(value, pd.DataFrame):
+        return value.copy(deep=False)
+    if isinstance(value, nof.Assessment | nof.Dataset):
+        frames = {f.name: getattr(value, f.name).copy(deep=False) for f in dataclasses.fields(value)
+                  if isinstance(getattr(value, f.name), pd.DataFrame)}
+        dicts = {f.name: dict(getattr(value, f.name)) for f in dataclasses.fields(value)
+                 if isinstance(getattr(value, f.name), dict)}
+        copy = dataclasses.replace(value, **frames, **dicts)
+        copy.__dict__["fingerprint"] = value.fingerprint  # the same content
+        return copy
+    return value
+
+
+def shared(*args) -> bool:
+    """Whether a call is about NHS England's data under NHS England's method (the same for every visitor): every
+    dataset and assessment among ``args`` one the shared tier made, every method NHS England's, no edits. Strings
+    (a dataset key) are not looked at: content decides."""
+    for a in args:
+        if isinstance(a, nof.Method) and a != DEFAULT_METHOD:
+            return False
+        if isinstance(a, nof.Dataset | nof.Assessment) and a.fingerprint not in _SHARED:
+            return False
+        if isinstance(a, pd.DataFrame) and len(a):  # what-if edits
+            return False
+    return True
+
+
+def _keep_fingerprint(value):
+    """Work out a returned dataset's or assessment's fingerprint before it is cached, so that it is stored (and,
+    in ``st.cache_data``, pickled) with it rather than worked out again on every page view."""
+    if isinstance(value, nof.Dataset | nof.Assessment):
+        _ = value.fingerprint
+    return value
 
 
 def cached(show_spinner: bool | str = False, shared_entries: int = SHARED_ENTRIES):
-    """``st.cache_data`` in two caches, chosen per call by :func:`shared`: the shared one for NHS England's data
-    and method (``shared_entries``), this session's own (expiring) one for the rest. The decorated function's first
-    argument is the dataset key."""
+    """Cache a function in two tiers, chosen per call by :func:`shared`: ``st.cache_resource`` for NHS England's
+    data and method (``shared_entries``), this session's own expiring ``st.cache_data`` for the rest.
+
+    Every argument is part of the cache key, whatever its name (a leading underscore no longer leaves an argument
+    out), datasets and assessments by fingerprint (:data:`HASH_FUNCS`). A first argument named ``key`` (the dataset
+    key pages pass) is handed to the function but is not part of the cache key: content decides what is cached."""
 
     def wrap(fn):
-        everyone = st.cache_data(fn, show_spinner=show_spinner, max_entries=shared_entries)
-        session = st.cache_data(fn, show_spinner=show_spinner, scope="session", ttl=SESSION_TTL,
-                                max_entries=SESSION_ENTRIES)
+        keyed = next(iter(inspect.signature(fn).parameters), None) == "key"
+        if keyed:
+            def run(_key, *args):  # "_key": Streamlit leaves it out of the cache key; *args all count
+                return _keep_fingerprint(fn(_key, *args))
+        else:
+            def run(*args):
+                return _keep_fingerprint(fn(*args))
+        # Streamlit tells cached functions apart by module and qualified name (and source, which these share)
+        run.__module__, run.__qualname__, run.__name__, run.__doc__ = (fn.__module__, fn.__qualname__,
+                                                                       fn.__name__, fn.__doc__)
+        everyone = st.cache_resource(run, show_spinner=show_spinner, max_entries=shared_entries,
+                                     hash_funcs=HASH_FUNCS)
+        session = st.cache_data(run, show_spinner=show_spinner, scope="session", ttl=SESSION_TTL,
+                                max_entries=SESSION_ENTRIES, hash_funcs=HASH_FUNCS)
 
         @functools.wraps(fn)
-        def call(key: str, *args):
-            return (everyone if shared(key, *args) else session)(key, *args)
+        def call(*args):
+            if shared(*(args[1:] if keyed else args)):
+                value = everyone(*args)
+                if isinstance(value, nof.Dataset | nof.Assessment):
+                    _SHARED.add(value.fingerprint)
+                return _shielded(value)
+            return session(*args)
 
+        call.shared_cache, call.session_cache = everyone, session
         return call
 
     return wrap
 
 
-@st.cache_data(show_spinner="Loading NHS England's files...")
+@st.cache_resource(show_spinner="Loading NHS England's files...")
+def _default_dataset() -> nof.Dataset:
+    return _keep_fingerprint(nof.default_dataset())
+
+
 def default_dataset() -> nof.Dataset:
-    return nof.default_dataset()
+    """NHS England's files as the app opens on them, read once per server."""
+    dataset = _default_dataset()
+    _SHARED.add(dataset.fingerprint)
+    return _shielded(dataset)
+
+
+def is_default(dataset: nof.Dataset) -> bool:
+    """Whether ``dataset`` holds exactly NHS England's default files."""
+    return dataset.fingerprint == _default_dataset().fingerprint
 
 
 def files_key(files) -> str:
@@ -174,136 +260,145 @@ def release_uploads(sessions: set[str]) -> list[str]:
 
 @st.cache_data(show_spinner="Reading your files...", scope="session", ttl=SESSION_TTL, max_entries=2)
 def read_upload(key: str, _files: tuple) -> nof.Dataset:
-    """Read uploaded files (cached by their content key, for this session only). Raises
-    :class:`oversight.InputError`."""
-    return nof.read_files(list(_files))
+    """Read uploaded files (cached by their content key, the SHA-256 of their names and bytes, for this session
+    only). Raises :class:`oversight.InputError`."""
+    return _keep_fingerprint(nof.read_files(list(_files)))
 
 
 @cached(show_spinner="Scoring...")
-def assess(key: str, method: nof.Method, _dataset: nof.Dataset) -> nof.Assessment:
+def assess(key: str, method: nof.Method, dataset: nof.Dataset) -> nof.Assessment:
     """The engine's assessment. Data other than the default borrows the cut points bracketed from the default files'
     published segments for quarters it has none of its own for (an upload of six trusts is banded as the official
     table was)."""
-    reference = None if key == DEFAULT_KEY else default_dataset()
-    return nof.assess(_dataset, method, reference)
+    return nof.assess(dataset, method, None if is_default(dataset) else default_dataset())
 
 
 @cached(show_spinner="Scoring your edits...")
-def assess_edited(key: str, method: nof.Method, _dataset: nof.Dataset, _edits: pd.DataFrame) -> nof.Assessment:
-    """The assessment with what-if edits to some trust's metrics (``key`` names the dataset and the edits)."""
-    reference = None if key.split("|")[0] == DEFAULT_KEY else default_dataset()
-    return nof.assess(_dataset, method, reference, edits=_edits)
+def assess_edited(key: str, method: nof.Method, dataset: nof.Dataset, edits: pd.DataFrame) -> nof.Assessment:
+    """The assessment with what-if edits to some trust's metrics (``edits``, part of the cache key by content)."""
+    return nof.assess(dataset, method, None if is_default(dataset) else default_dataset(), edits=edits)
 
 
 @cached(show_spinner="Working out likely ranges...")
-def _quarter_ranges(key: str, method: nof.Method, quarter: str, _assessment: nof.Assessment) -> pd.DataFrame:
-    return nof.likely_ranges(_assessment, [quarter])
+def _quarter_ranges(key: str, method: nof.Method, quarter: str, assessment: nof.Assessment) -> pd.DataFrame:
+    return nof.likely_ranges(assessment, [quarter])
 
 
-def ranges(key: str, method: nof.Method, quarters, _assessment: nof.Assessment) -> pd.DataFrame:
+def ranges(key: str, method: nof.Method, quarters, assessment: nof.Assessment) -> pd.DataFrame:
     """Likely ranges (engine defaults: exact score ranges, 5,000 seeded replicates for ranks) for ``quarters``, one
-    quarter at a time (a quarter's ranges do not depend on the others computed with it)."""
-    parts = [_quarter_ranges(key, method, q, _assessment) for q in quarters]
+    quarter at a time (a quarter's ranges do not depend on the others computed with it), each cached by the
+    assessment's content and the quarter."""
+    parts = [_quarter_ranges(key, method, q, assessment) for q in quarters]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=RANGE_COLUMNS)
 
 
 @cached()
-def improvement(key: str, method: nof.Method, quarter: str, _assessment: nof.Assessment) -> pd.DataFrame:
-    return nof.improvement_plan(_assessment, quarter)
+def improvement(key: str, method: nof.Method, quarter: str, assessment: nof.Assessment) -> pd.DataFrame:
+    return nof.improvement_plan(assessment, quarter)
 
 
 @cached()
-def league(key: str, method: nof.Method, quarter: str, _assessment: nof.Assessment) -> pd.DataFrame:
-    """The AMR league table of a quarter (every trust type) with likely ranges and what moving up would take."""
-    return nof.league_table(_assessment, quarter, ranges(key, method, (quarter,), _assessment))
+def league(key: str, method: nof.Method, quarter: str, assessment: nof.Assessment) -> pd.DataFrame:
+    """The AMR league table of a quarter (every trust type) with likely ranges and what moving up would take: the
+    command line's :func:`oversight.league_table`."""
+    return nof.league_table(assessment, quarter, ranges(key, method, (quarter,), assessment))
 
 
 @cached()
-def changes(key: str, method: nof.Method, quarter: str, previous: str | None, _assessment) -> pd.DataFrame:
+def changes(key: str, method: nof.Method, quarter: str, previous: str | None, assessment) -> pd.DataFrame:
     """Who changed segment between ``previous`` and ``quarter``, against ``previous``'s likely ranges (no rows when
     ``previous`` is None)."""
     if previous is None:
-        return nof.segment_changes(_assessment).iloc[0:0]
-    out = nof.segment_changes(_assessment, ranges(key, method, (previous,), _assessment))
+        return nof.segment_changes(assessment).iloc[0:0]
+    out = nof.segment_changes(assessment, ranges(key, method, (previous,), assessment))
     return out[out["quarter"] == quarter]
 
 
 @cached()
-def hidden_problems(key: str, method: nof.Method, quarter: str, _assessment) -> pd.DataFrame:
-    return nof.hidden_problems(_assessment, ranges(key, method, (quarter,), _assessment), quarter)
+def hidden_problems(key: str, method: nof.Method, quarter: str, assessment) -> pd.DataFrame:
+    return nof.hidden_problems(assessment, ranges(key, method, (quarter,), assessment), quarter)
 
 
 @cached()
-def volatility(key: str, method: nof.Method, _assessment) -> pd.DataFrame:
+def volatility(key: str, method: nof.Method, assessment) -> pd.DataFrame:
     """Every quarter's segment and rank (the grid shows them all, so every quarter's ranges are needed)."""
     from oversight import insights
 
-    return insights.volatility(_assessment, ranges(key, method, tuple(_assessment.cuts), _assessment))
+    return insights.volatility(assessment, ranges(key, method, tuple(assessment.cuts), assessment))
 
 
 @cached(shared_entries=256)  # a trust and a quarter each: small, and every trust of the default data is asked for
-def metric_spread(key: str, method: nof.Method, quarter: str, trust: str, _assessment) -> pd.DataFrame:
+def metric_spread(key: str, method: nof.Method, quarter: str, trust: str, assessment) -> pd.DataFrame:
     from oversight import insights
 
-    return insights.metric_spread(_assessment, quarter, trust)
+    return insights.metric_spread(assessment, quarter, trust)
 
 
 @cached(show_spinner="Recomputing NHS England's published figures...")
-def reproduction(key: str, _dataset: nof.Dataset) -> nof.Reproduction:
+def reproduction(key: str, dataset: nof.Dataset) -> nof.Reproduction:
     """What the engine reproduces of the published figures in the loaded files, with every summary row removed
     (ranges compared for the quarters a league table covers)."""
     method = nof.Method()
-    quarters = tuple(sorted(set(_dataset.league["quarter"])))
-    return nof.reproduce(_dataset, ranges=ranges(key, method, quarters, assess(key, method, _dataset)))
+    quarters = tuple(sorted(set(dataset.league["quarter"])))
+    return nof.reproduce(dataset, ranges=ranges(key, method, quarters, assess(key, method, dataset)))
 
 
 @cached()
-def domain_table(key: str, method: nof.Method, quarter: str, _assessment) -> pd.DataFrame:
+def domain_table(key: str, method: nof.Method, quarter: str, assessment) -> pd.DataFrame:
     from oversight import insights
 
-    return insights.domain_table(_assessment, quarter)
+    return insights.domain_table(assessment, quarter)
 
 
 @cached()
-def metric_trend(key: str, method: nof.Method, metric_id: str, trust_type: str, _assessment) -> pd.DataFrame:
+def metric_trend(key: str, method: nof.Method, metric_id: str, trust_type: str, assessment) -> pd.DataFrame:
     from oversight import insights
 
-    return insights.metric_trend(_assessment, metric_id, trust_type)
+    return insights.metric_trend(assessment, metric_id, trust_type)
 
 
 @cached()
-def compare_trusts(key: str, method: nof.Method, quarter: str, codes: tuple[str, ...], _assessment) -> pd.DataFrame:
+def compare_trusts(key: str, method: nof.Method, quarter: str, codes: tuple[str, ...], assessment) -> pd.DataFrame:
     from oversight import insights
 
-    return insights.compare_trusts(_assessment, ranges(key, method, (quarter,), _assessment), quarter, codes)
+    return insights.compare_trusts(assessment, ranges(key, method, (quarter,), assessment), quarter, codes)
 
 
 @cached()
-def metric_catalogue(key: str, method: nof.Method, _assessment) -> pd.DataFrame:
+def metric_catalogue(key: str, method: nof.Method, assessment) -> pd.DataFrame:
     from oversight import insights
 
-    return insights.metric_catalogue(_assessment)
+    return insights.metric_catalogue(assessment)
 
 
 @cached()
-def stale_scores(key: str, _assessment) -> pd.DataFrame:
+def stale_scores(key: str, assessment) -> pd.DataFrame:
     """Scores in an upload that its raw values no longer support (a value changed, the score not)."""
     from oversight.checks import stale_scores as find
 
-    return find(_assessment.scores)
+    return find(assessment.scores)
 
 
-@st.cache_data
-def template_example() -> pd.DataFrame:
-    """A filled-in template built from the default data (six trusts, Q4)."""
+@st.cache_resource
+def _template_example() -> pd.DataFrame:
     from oversight.io import template_example as build
 
     return build(default_dataset())
 
 
-@st.cache_data
-def trust_register() -> pd.DataFrame:
+def template_example() -> pd.DataFrame:
+    """A filled-in template built from the default data (six trusts, Q4)."""
+    return _shielded(_template_example())
+
+
+@st.cache_resource
+def _trust_register() -> pd.DataFrame:
     return nof.trust_register()
+
+
+def trust_register() -> pd.DataFrame:
+    """NHS England's trust list (ODS), read once per server."""
+    return _shielded(_trust_register())
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:

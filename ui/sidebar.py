@@ -15,9 +15,11 @@ PAGES = [
     ("pages/2_Individual_metrics.py", "Individual metrics (IMR)", ":material/leaderboard:"),
     ("pages/3_Confidence_and_volatility.py", "Confidence and volatility", ":material/query_stats:"),
     ("pages/4_Trust_profile.py", "Trust profile", ":material/local_hospital:"),
+    ("pages/8_Compare_trusts.py", "Compare trusts", ":material/compare_arrows:"),
     ("pages/5_Upload.py", "Upload a CSV", ":material/upload_file:"),
     ("pages/6_What_if.py", "What-if: change the method", ":material/tune:"),
     ("pages/7_Board_capability.py", "Board capability", ":material/fact_check:"),
+    ("pages/9_Method_and_sources.py", "Method and sources", ":material/menu_book:"),
 ]
 UPLOAD = state.UPLOAD
 # Every value a link may carry, read on whichever page the link opens (each page writes back only its own).
@@ -72,20 +74,33 @@ def sidebar(page_params: tuple[state.Param, ...] = ()) -> state.View:
                      format_func=lambda k: "NHS England's data (default)" if k == data.DEFAULT_KEY else "Your upload")
         key, dataset, label = current_dataset(files)
 
-        quarters = dataset.quarters
-        state.choose("quarter", quarters, quarters[-1])
-        st.selectbox("Quarter", quarters, key="quarter")
-
-        types = dataset.trust_types
-        state.choose("trust_type", types, nof.catalogue.MHC if nof.catalogue.MHC in types else types[0])
-        st.selectbox("Trust type (peer group)", types, key="trust_type",
+        by_type = _type_quarters(key, dataset)
+        types = list(by_type)
+        default_type = nof.catalogue.ACUTE if nof.catalogue.ACUTE in types else types[0]
+        state.choose("trust_type", types, default_type)
+        st.selectbox("Trust type (peer group)", types, key="trust_type", format_func=_type_label,
                      help="NHS England ranks each type of trust only against its own peers.")
-        acute = st.session_state["trust_type"] == nof.catalogue.ACUTE
+        trust_type = st.session_state["trust_type"]
+        quarters = by_type[trust_type]
+        asked = st.session_state.get("quarter")
+        if asked is not None and asked not in quarters and asked in dataset.quarters:
+            st.info(md("{} have data for {} only in these files, so this shows {}.", _type_label(trust_type),
+                       ", ".join(quarters), quarters[-1]), icon=":material/info:")
+            st.session_state["quarter"] = quarters[-1]
+        state.choose("quarter", quarters, quarters[-1])
+        st.selectbox("Quarter", quarters, key="quarter",
+                     help="The quarters this trust type has data for in the loaded files.")
+        _latest_links(by_type)
+        acute = trust_type == nof.catalogue.ACUTE
         state.choose("non_specialist", [True, False], False)
         if acute:
             st.toggle("Non-specialist trusts only", key="non_specialist",
                       help="Hide the 'Acute - Specialist' subtype, as the press's top-ten tables do. Ranks stay "
                            "those of the whole acute table.")
+        regions = _regions(key, dataset, st.session_state["quarter"], trust_type)
+        state.choose("region", [None, *regions], None)
+        st.selectbox("Region", regions, key="region", index=None, placeholder="All regions",
+                     help="Show one NHS England region's trusts. Ranks stay those of the whole table.")
 
         trusts = _trust_names(key, dataset, st.session_state["quarter"], st.session_state["trust_type"],
                               bool(acute and st.session_state["non_specialist"]))
@@ -100,7 +115,43 @@ def sidebar(page_params: tuple[state.Param, ...] = ()) -> state.View:
             st.page_link(path, label=title, icon=icon, query_params=global_params)
         st.caption(md("Data: {}.", label))
     return state.View(key, dataset, label, st.session_state["quarter"], st.session_state["trust_type"],
-                      bool(st.session_state["non_specialist"] and acute), st.session_state["trust"])
+                      bool(st.session_state["non_specialist"] and acute), st.session_state["trust"],
+                      region=st.session_state["region"])
+
+
+def _type_label(trust_type: str) -> str:
+    """'Acute trusts', 'Mental health and community trusts'."""
+    return trust_type[0].upper() + trust_type[1:] + "s"
+
+
+def _latest_links(by_type: dict[str, list[str]]) -> None:
+    """One click to each trust type's latest quarter (the page stays the same)."""
+    if len(by_type) < 2:
+        return
+    here = st.session_state.get("trust_type"), st.session_state.get("quarter")
+    st.caption("Latest quarter of each type:")
+    for trust_type, quarters in by_type.items():
+        if (trust_type, quarters[-1]) != here:
+            st.button(md("{}, {}", _type_label(trust_type), quarters[-1]), key=f"latest-{state.TYPE_CODES[trust_type]}",
+                      on_click=_go_to, args=(trust_type, quarters[-1]), icon=":material/arrow_forward:",
+                      type="tertiary")
+
+
+def _go_to(trust_type: str, quarter: str) -> None:
+    st.session_state["trust_type"], st.session_state["quarter"] = trust_type, quarter
+    st.session_state["trust"] = st.session_state["region"] = None
+
+
+@data.cached()
+def _type_quarters(key: str, _dataset: nof.Dataset) -> dict[str, list[str]]:
+    return state.type_quarters(_dataset)
+
+
+@data.cached()
+def _regions(key: str, _dataset: nof.Dataset, quarter: str, trust_type: str) -> list[str]:
+    rows = [f[(f["quarter"] == quarter) & (f["trust_type"] == trust_type)]["region"]
+            for f in (_dataset.metrics, _dataset.league)]
+    return sorted({r for part in rows for r in part if r})
 
 
 @data.cached()

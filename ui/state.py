@@ -75,6 +75,7 @@ GLOBAL = (
     Param("trust_type", "type", lambda t: TYPE_CODES.get(t, t), _type_from_url),
     Param("non_specialist", "nonspec", *flag()),
     Param("trust", "trust"),
+    Param("region", "region"),
 )
 METRIC = Param("metric", "metric")  # the Individual metrics page's metric
 
@@ -143,13 +144,24 @@ class View:
     non_specialist: bool
     trust: str | None
     method: nof.Method = nof.Method()
+    region: str | None = None
 
     def peers(self, frame):
-        """Rows of ``frame`` for this view's trust type, in every quarter (non-specialist acute only if asked)."""
+        """Rows of ``frame`` for this view's trust type, in every quarter (non-specialist acute only, and one region
+        only, if asked; ranks stay those of the whole table)."""
         rows = frame[frame["trust_type"] == self.trust_type]
         if self.non_specialist and "trust_subtype" in rows:
             rows = rows[rows["trust_subtype"] != nof.catalogue.SPECIALIST_SUBTYPE]
+        if self.region and "region" in rows:
+            rows = rows[rows["region"] == self.region]
         return rows
+
+    @property
+    def filters(self) -> str:
+        """The filters that narrow the table, in words ('' when none)."""
+        parts = (["non-specialist trusts only"] if self.non_specialist else []) + (
+            [f"{self.region} region only"] if self.region else [])
+        return "; ".join(parts)
 
     def table(self, frame):
         """Rows of ``frame`` for this view's quarter and trust type."""
@@ -158,7 +170,16 @@ class View:
 
     @property
     def previous_quarter(self) -> str | None:
-        """The quarter before this view's in the dataset, if it holds one."""
-        quarters = self.dataset.quarters
-        i = quarters.index(self.quarter)
+        """The quarter before this view's among those its trust type has data for, if there is one."""
+        quarters = type_quarters(self.dataset).get(self.trust_type, [])
+        i = quarters.index(self.quarter) if self.quarter in quarters else 0
         return quarters[i - 1] if i else None
+
+
+def type_quarters(dataset: nof.Dataset) -> dict[str, list[str]]:
+    """The quarters each trust type has data for (acute: Q1 2025/26 only in NHS England's files so far)."""
+    frames = [f[["trust_type", "quarter"]] for f in (dataset.metrics, dataset.league)]
+    pairs = frames[0] if not len(frames[1]) else frames[0].merge(frames[1], how="outer")
+    pairs = pairs.drop_duplicates()
+    return {t: nof.catalogue.quarter_order(pairs.loc[pairs["trust_type"] == t, "quarter"])
+            for t in nof.catalogue.TRUST_TYPES if t in set(pairs["trust_type"])}

@@ -1,0 +1,241 @@
+"""Server CPU per page view: a real `streamlit run` of the app, real Chromium tabs (Playwright), warm caches.
+
+Run from the repository (the virtualenv active)::
+
+    python benchmarks/bench_server.py                 # 5 timed views of each page after one warm-up each
+    python benchmarks/bench_server.py --views 9 --json server.json --app /path/to/another/checkout
+
+What it measures, in one run:
+
+* **CPU per page view, warm caches.** The server's own CPU time (user + system of the ``streamlit run`` process and
+  all its threads, from /proc/PID/stat) while a new tab of one browser (a new Streamlit session; the front end's
+  files come from the browser's cache, as they do for anyone's second page) opens a page and the app finishes
+  drawing it (no status widget, skeleton or spinner for a second). Every page of
+  ``ui.sidebar.PAGES`` is opened once first to warm the server's caches, then ``--views`` times, the pages taken in
+  turn (page 1, page 2, ..., page 1, ...) so that drift in the machine's load falls on all alike. The trust
+  profile and board capability pages open with trust RWX highlighted (``?trust=RWX``), so they draw a trust.
+  Aim: at most 0.15 s per view, for every page, on the default data.
+* **First view on a fresh server.** A server is started on a port and the overview opened once (so the browser holds
+  the front end's files, as a returning visitor's does), then stopped; a fresh server is started on the same port
+  and the first tab opening the overview is timed (server CPU and wall clock from the request to a quiet page),
+  then ``--views`` more views of the overview on the same (now warm) server. Aim: the first view at most 1.5x the
+  median warm view. The per-page figures above are then taken on that same server.
+* For information, three views of the overview from browsers with an empty HTTP cache (the front end's files are
+  sent and compressed too).
+
+The CPU figure is the server's, not the browser's: Chromium runs in other processes. /proc counts CPU in clock
+ticks (usually 10 ms), so medians of several views are quoted. The server is quiet between views (the benchmark
+waits for it), so little else lands in a view's figure; what does (websocket pings, the janitor's sweep once a
+minute) is small and falls on every page alike. Not collected by pytest (``testpaths = ["tests"]``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.browser_helpers import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, free_port, settle  # noqa: E402
+
+AIM_CPU = 0.15  # seconds of server CPU per page view
+AIM_FIRST = 1.5  # first view on a fresh server, as a multiple of a warm view of the same page
+TRUST = "RWX"  # highlighted on the pages that show one trust
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` and all its threads so far (fields 14 and 15 of /proc/PID/stat;
+    the command name, field 2, may hold spaces, so fields are counted after its closing parenthesis)."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def write_bytecode(app: Path) -> None:
+    """Let the servers keep compiled bytecode beside the app's modules, as a user's Python does (some machines set
+    PYTHONDONTWRITEBYTECODE, which would make every fresh server compile the app from source), and compile the app
+    now, so a fresh server pays what it pays after any earlier start. ``__pycache__`` is in .gitignore."""
+    import compileall
+
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    sys.dont_write_bytecode = False
+    for folder in ("oversight", "ui", "pages"):
+        compileall.compile_dir(app / folder, quiet=1)
+    compileall.compile_file(app / "streamlit_app.py", quiet=1)
+
+
+def page_paths(app: Path) -> list[tuple[str, str]]:
+    """(label, URL path) of every page in the shared sidebar's list (``ui.sidebar.PAGES``, read from the source so
+    this process imports no Streamlit page code), as Streamlit serves ``pages/``."""
+    import ast
+
+    tree = ast.parse((app / "ui" / "sidebar.py").read_text())
+    listed = next(ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)
+                  and any(getattr(t, "id", None) == "PAGES" for t in node.targets))
+    out = []
+    for path, label, _ in listed:
+        url = "/" if path == "streamlit_app.py" else "/" + Path(path).stem.split("_", 1)[1]
+        if label in ("Trust profile", "Board capability"):
+            url += f"?trust={TRUST}"
+        out.append((label, url))
+    return out
+
+
+def view(browser, url: str, pid: int, quiet: float) -> tuple[float, float]:
+    """Open ``url`` in a new tab (a new Streamlit session) of ``browser`` (a Playwright browser context) and wait
+    for the app to finish; close the tab; return (server CPU s, wall s)."""
+    page = browser.new_page()
+    try:
+        cpu0, wall0 = cpu_seconds(pid), time.perf_counter()
+        page.goto(url)
+        page.wait_for_selector('[data-testid="stSidebar"]')
+        page.wait_for_selector('[data-testid="stMain"]')
+        settle(page, quiet=quiet, timeout=180)
+        # the quiet wait is idle time; the app's run ended when it began
+        cpu1, wall1 = cpu_seconds(pid), time.perf_counter() - quiet
+        if page.locator('[data-testid="stException"]').count():
+            raise SystemExit(f"{url}: the app showed an exception")
+    finally:
+        page.close()
+    return cpu1 - cpu0, wall1 - wall0
+
+
+def new_browser(chromium):
+    context = chromium.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(120_000)
+    return context
+
+
+@contextlib.contextmanager
+def serve(app: Path, port: int, timeout: float = 60):
+    """``streamlit run`` of ``app`` on 127.0.0.1:``port``; yields (base URL, Popen); always stops it."""
+    url = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
+             "--browser.gatherUsageStats", "false", "--server.port", str(port), "--server.address", "127.0.0.1",
+             "--server.fileWatcherType", "none"], cwd=app, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
+                        if response.status == 200:
+                            break
+                except OSError:
+                    pass
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    raise SystemExit(f"streamlit did not start on {url}:\n{log.read().decode(errors='replace')}")
+                time.sleep(0.25)
+            time.sleep(1.0)  # let the server finish starting up before counting
+            yield url, proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+
+
+def warm_views(context, base: str, pid: int, pages, views: int, quiet: float) -> dict:
+    for _label, path in pages:  # warm the server's caches (and the browser's): each page once
+        view(context, base + path, pid, quiet)
+    results = {label: {"cpu_s": [], "wall_s": []} for label, _ in pages}
+    for _ in range(views):
+        for label, path in pages:
+            cpu, wall = view(context, base + path, pid, quiet)
+            results[label]["cpu_s"].append(cpu)
+            results[label]["wall_s"].append(wall)
+    for r in results.values():
+        r["cpu_median_s"] = statistics.median(r["cpu_s"])
+        r["wall_median_s"] = statistics.median(r["wall_s"])
+    return results
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--views", type=int, default=5, help="timed views of each page (default 5)")
+    parser.add_argument("--quiet", type=float, default=1.0, help="seconds without a status widget that mean done")
+    parser.add_argument("--app", type=Path, default=ROOT, help="the checkout to run (default: this one)")
+    parser.add_argument("--skip-first", action="store_true", help="leave out the fresh-server first view")
+    parser.add_argument("--json", type=Path, help="also write every figure here")
+    args = parser.parse_args(argv)
+    if args.views < 1:
+        parser.error("--views must be at least 1")
+    from playwright.sync_api import sync_playwright
+
+    pages = page_paths(args.app)
+    write_bytecode(args.app)
+    results: dict = {"date": time.strftime("%Y-%m-%d"), "app": str(args.app), "views": args.views,
+                     "cpus": os.cpu_count(), "clock_tick_s": 1 / TICK}
+    print(f"server benchmark: {args.app}; {args.views} views of each of {len(pages)} pages after a warm-up; "
+          f"{os.cpu_count()} CPUs; CPU counted in {1000 / TICK:.0f} ms ticks", flush=True)
+    port = free_port()
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = new_browser(chromium)
+        try:
+            if not args.skip_first:
+                # a first server on the port, so that the browser holds the front end's files as a returning
+                # visitor's does (same address, same Streamlit): the first view then counts the app's work only
+                with serve(args.app, port) as (base, proc):
+                    view(context, base + "/", proc.pid, args.quiet)
+            with serve(args.app, port) as (base, proc):
+                if not args.skip_first:
+                    cpu, wall = view(context, base + "/", proc.pid, args.quiet)
+                    warm = [view(context, base + "/", proc.pid, args.quiet) for _ in range(args.views)]
+                    warm_cpu = statistics.median(c for c, _ in warm)
+                    warm_wall = statistics.median(w for _, w in warm)
+                    results["first_view"] = {
+                        "cpu_s": cpu, "wall_s": wall, "warm_cpu_s": [c for c, _ in warm],
+                        "warm_wall_s": [w for _, w in warm], "warm_cpu_median_s": warm_cpu,
+                        "warm_wall_median_s": warm_wall, "cpu_ratio": cpu / warm_cpu, "wall_ratio": wall / warm_wall}
+                    print(f"\nfirst view of the overview on a fresh server: CPU {cpu:.2f} s, wall {wall:.2f} s; "
+                          f"warm median CPU {warm_cpu:.3f} s, wall {warm_wall:.2f} s: {cpu / warm_cpu:.1f}x CPU, "
+                          f"{wall / warm_wall:.1f}x wall (aim: at most {AIM_FIRST}x)", flush=True)
+                results["pages"] = warm_views(context, base, proc.pid, pages, args.views, args.quiet)
+                # for information: a browser that has never loaded the app (empty HTTP cache) also downloads the
+                # front end's files, which the server compresses for it
+                empty = []
+                for _ in range(3):
+                    fresh = new_browser(chromium)
+                    empty.append(view(fresh, base + "/", proc.pid, args.quiet)[0])
+                    fresh.close()
+                results["empty_browser_cache_cpu_s"] = empty
+        finally:
+            context.close()
+            chromium.close()
+
+    print(f"\n| page (new tab, warm caches) | server CPU per view (median of {args.views}) | wall to a quiet page | "
+          f"aim <= {AIM_CPU} s |")
+    print("| --- | ---: | ---: | --- |")
+    for label, r in results["pages"].items():
+        ok = "met" if r["cpu_median_s"] <= AIM_CPU else "MISSED"
+        print(f"| {label} | {r['cpu_median_s']:.3f} s | {r['wall_median_s']:.2f} s | {ok} |")
+    empty = statistics.median(results["empty_browser_cache_cpu_s"])
+    print(f"| (Overview in a browser with an empty HTTP cache: the front end's files sent too) | {empty:.3f} s | | |")
+    if "first_view" in results:
+        f = results["first_view"]
+        print(f"| Overview, first view on a fresh server | {f['cpu_s']:.3f} s ({f['cpu_ratio']:.1f}x warm) | "
+              f"{f['wall_s']:.2f} s ({f['wall_ratio']:.1f}x warm) | aim <= {AIM_FIRST}x |")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+        print(f"\nwrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""The app's caches identify datasets and assessments by their content (``ui.data``), never by a name beside them.
+
+A what-if assessment asked about under the default data's key still gets its own likely ranges (the stale-key bug
+of the string-key caches), the same content asked about twice (two equal objects) is computed once, and what the
+shared tier hands out cannot be changed for the next visitor. The cached calls run inside an AppTest script run,
+as a page's do (session-scoped caches need one).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+import oversight as nof
+
+Q4 = "Q4 2025/26"
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def test_equal_content_equal_fingerprint_and_any_change_another(default_data):
+    again = nof.default_dataset()
+    assert again is not default_data and again.fingerprint == default_data.fingerprint
+    m = default_data.metrics
+    changed = dataclasses.replace(default_data, metrics=m.assign(value=m["value"].where(m.index != 5, -1.0)))
+    assert changed.fingerprint != default_data.fingerprint
+    assert default_data.only([Q4]).fingerprint not in (default_data.fingerprint, changed.fingerprint)
+    q4 = default_data.only([Q4])
+    official, other = nof.assess(q4, details=False), nof.assess(q4, nof.Method(override=False), details=False)
+    assert nof.assess(q4, details=False).fingerprint == official.fingerprint
+    assert other.fingerprint != official.fingerprint
+    copy = pickle.loads(pickle.dumps(official))  # as st.cache_data hands it back: the fingerprint travels with it
+    assert "fingerprint" in copy.__dict__ and copy.fingerprint == official.fingerprint
+
+
+def _script():
+    """Runs as the AppTest's page: the cached calls a page makes, with results kept in session state."""
+    import numpy as np
+    import pandas as pd
+    import streamlit as st
+
+    import oversight as nof
+    import ui.data as data
+
+    calls = st.session_state.setdefault("calls", [])
+    real = nof.likely_ranges
+    nof.likely_ranges = lambda a, quarters=None, **kw: calls.append((a.fingerprint, tuple(quarters))) or real(
+        a, quarters, **kw)
+    try:
+        q = "Q4 2025/26"
+        method = nof.Method()
+        official = data.assess(data.DEFAULT_KEY, method, data.default_dataset())
+        code = official.trusts.loc[official.trusts["quarter"] == q, "trust_code"].iloc[0]
+        rows = official.scores[(official.scores["quarter"] == q) & (official.scores["trust_code"] == code)
+                               & official.scores["counted"]]
+        edits = pd.DataFrame({"quarter": q, "trust_code": code, "metric_id": rows["metric_id"], "value": np.nan,
+                              "score": 4.0}).reset_index(drop=True)
+        edited = data.assess_edited(data.DEFAULT_KEY + "|edits", method, data.default_dataset(), edits)
+        st.session_state["official_fp"], st.session_state["edited_fp"] = official.fingerprint, edited.fingerprint
+        st.session_state["shared"] = (data.shared(official), data.shared(edited))
+        # the edited assessment asked about under the default data's key: once the way to a stale answer
+        st.session_state["official"] = data.ranges(data.DEFAULT_KEY, method, (q,), official)
+        st.session_state["edited"] = data.ranges(data.DEFAULT_KEY, method, (q,), edited)
+        st.session_state["edited_direct"] = real(edited, [q])
+        # equal content in another object: a cache hit
+        twin = data.assess_edited("another key", method, data.default_dataset(), edits.copy())
+        st.session_state["twin_fp"] = twin.fingerprint
+        st.session_state["twin"] = data.ranges("another key", method, (q,), twin)
+        # what the shared tier hands out, changed by a careless page, is not changed for the next one
+        handed = data.league(data.DEFAULT_KEY, method, q, official)
+        handed["rank"] = -1
+        del handed["trust_name"]
+        again = data.league(data.DEFAULT_KEY, method, q, official)
+        st.session_state["league_intact"] = bool((again["rank"] > 0).all()) and "trust_name" in again
+        st.session_state["code"] = code
+    finally:
+        nof.likely_ranges = real
+
+
+def test_a_what_if_assessment_gets_its_own_ranges_and_equal_content_is_computed_once():
+    at = AppTest.from_function(_script, default_timeout=120).run()
+    assert not at.exception, at.exception
+    s = at.session_state
+    assert s["official_fp"] != s["edited_fp"] and s["shared"] == (True, False)
+    code = s["code"]
+    official, edited = s["official"], s["edited"]
+    pd.testing.assert_frame_equal(edited, s["edited_direct"])  # exactly the engine's answer for the edited data
+    mine = edited.set_index("trust_code").loc[code]
+    theirs = official.set_index("trust_code").loc[code]
+    assert (mine["score_lo"], mine["score_hi"]) == (4.0, 4.0) != (theirs["score_lo"], theirs["score_hi"])
+    assert s["twin_fp"] == s["edited_fp"]
+    pd.testing.assert_frame_equal(s["twin"], edited)
+    assert list(s["calls"]) == [(s["official_fp"], (Q4,)), (s["edited_fp"], (Q4,))]  # the twin was a cache hit
+    assert s["league_intact"]
+
+
+def test_the_default_data_and_assessment_are_shared_and_not_copied_per_call():
+    def script():
+        import numpy as np
+        import streamlit as st
+
+        import oversight as nof
+        import ui.data as data
+
+        first = data.assess(data.DEFAULT_KEY, nof.Method(), data.default_dataset())
+        second = data.assess(data.DEFAULT_KEY, nof.Method(), data.default_dataset())
+        st.session_state["same_data"] = bool(np.shares_memory(first.scores["score"].to_numpy(),
+                                                              second.scores["score"].to_numpy()))
+        st.session_state["other_method_shared"] = data.shared(nof.Method(override=False))
+
+    at = AppTest.from_function(script, default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    assert at.session_state["same_data"] and not at.session_state["other_method_shared"]
