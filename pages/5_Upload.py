@@ -33,7 +33,7 @@ st.caption(ui.md("{} Your files and results are for this session only, and the s
 
 report = st.session_state.get("upload_report")
 if report:
-    st.subheader("Validation report")
+    st.header("Validation report")
     if report["ok"]:
         st.success(ui.md("Read: {}", "; ".join(f.describe() for f in report["files"])))
     else:
@@ -48,7 +48,7 @@ if report:
 if st.session_state.get("upload") and view.key.startswith("upload:"):
     result = ui.data.assess(view.key, view.method, view.dataset)
     table = view.table(result.trusts)
-    st.subheader(ui.md("Ranking of your upload: {}, {}s", view.quarter, view.trust_type))
+    st.header(ui.md("Ranking of your upload: {}, {}s", view.quarter, view.trust_type))
     ui.show.table(table[["rank", "trust_code", "trust_name", "final_segment", "average_score_2dp", "deficit",
                          "n_metrics"]], f"upload ranking {view.quarter}", column_config=ui.show.league_columns())
     ui.show.source(view, result.method.describe(result.banding))
@@ -56,7 +56,7 @@ if st.session_state.get("upload") and view.key.startswith("upload:"):
     base = view.table(official.trusts)
     movers, agreement = nof.compare_tables(base, table)
     if len(movers) >= 2:
-        st.subheader("Against the official ranking")
+        st.header("Against the official ranking")
         st.markdown(ui.md("Your upload holds {} trusts of NHS England's {} table. {}", len(movers), view.quarter,
                           agreement.describe()))
         moved = movers[(movers["segment_change"] != 0) | (movers["rank_change"] != 0)]
