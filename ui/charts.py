@@ -24,7 +24,8 @@ together for red-green colour-blind viewers.
 Text in charts is NHS text colour #212B32 (14.42:1 on white), secondary text NHS Dark Grey #425563 (7.75:1); axis
 labels 13 px and titles 14 px. Trust names are never truncated on a wide screen (full names also in tooltips); where
 the chart is narrower than :data:`NARROW` px (a phone), names lose "NHS (Foundation) Trust" and are cut at a word
-boundary, so that the ranges stay in view.
+boundary to about 18 characters, and the range charts' legend sits above the chart, so that the ranges stay in view
+(at 320 px wide, about half the chart's width).
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ def _height(rows: int) -> int:
     return max(160, min(ROW_STEP * rows + 50, 3200))
 
 
-def _short_name(label: str = "datum.label", keep: int = 24) -> str:
+def _short_name(label: str = "datum.label", keep: int = 18) -> str:
     """A Vega expression: ``label`` without "NHS (Foundation) Trust", cut at a word boundary to about ``keep``
     characters (with "…") when longer."""
     bare = f"replace({label}, regexp(' (NHS|National Health Service)( Foundation)? Trust$'), '')"
@@ -167,15 +168,19 @@ def _range_chart(frame: pd.DataFrame, point: str, lo: str, hi: str, segment_fiel
                alt.Tooltip(f"{lo}:Q", title="Likely range from"), alt.Tooltip(f"{hi}:Q", title="to"),
                alt.Tooltip(f"{segment_field}:O", title=segment_title)]
     base = alt.Chart(frame).encode(y=y, tooltip=tooltip)
-    colour = alt.Color(f"{segment_field}:O", scale=segment_scale, title=segment_title)
-    shape = alt.Shape(f"{segment_field}:O", scale=segment_shape, title=segment_title)
+    # The legend above the chart, not beside it: on a phone the names and a side legend left no room for the ranges.
+    legend = alt.Legend(orient="top", direction="horizontal", columns=3, columnPadding=8, labelOffset=3, symbolSize=90)
+    colour = alt.Color(f"{segment_field}:O", scale=segment_scale, title=segment_title, legend=legend)
+    shape = alt.Shape(f"{segment_field}:O", scale=segment_shape, title=segment_title, legend=legend)
     bars = base.mark_rule(strokeWidth=3).encode(
         x=alt.X(f"{lo}:Q", title=x_title, scale=alt.Scale(zero=False)), x2=f"{hi}:Q", color=colour)
     dots = base.mark_point(filled=True, stroke=NHS_BLACK, opacity=1).encode(x=f"{point}:Q", color=colour,
                                                                             shape=shape, **_highlight_size(220, 60))
+    # On a phone the words after the range would take the ranges' room (Vega fits the chart around every mark), and
+    # the bold "▶" name already marks the trust.
+    words = alt.expr(f"width * 0 + containerSize()[0] < {NARROW} ? '' : '◀ highlighted'")
     label = base.transform_filter("datum.highlighted").mark_text(
-        align="left", dx=14, fontWeight="bold", fontSize=TITLE_SIZE).encode(x=f"{hi}:Q",
-                                                                            text=alt.value("◀ highlighted"))
+        align="left", dx=14, fontWeight="bold", fontSize=TITLE_SIZE, text=words).encode(x=f"{hi}:Q")
     return (bars + dots + label).properties(height=_height(len(frame)))
 
 
