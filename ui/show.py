@@ -156,7 +156,7 @@ def league_columns() -> dict:
         "rank": cc.NumberColumn("Rank", width="small",
                                 help="Within trust type: segment first, then average score to 2 dp; ties share the "
                                      "best rank."),
-        "trust_name": cc.TextColumn("Trust", width=430),  # the longest name (60 characters) whole at 14 px
+        "trust_name": cc.TextColumn("Trust", width=330),
         "trust_code": cc.TextColumn("Code"),
         "final_segment": cc.NumberColumn("Segment", width="small",
                                          help="After the financial override; 5 = Recovery Support Programme."),
