@@ -31,6 +31,9 @@ a:focus-visible, button:focus-visible, summary:focus-visible, [role="tab"]:focus
 """
 
 
+HTML = f"<style>{CSS}</style>"  # the only HTML the app writes itself; it holds no text from a file or a link
+
+
 def apply() -> None:
     """Add the app's stylesheet (:data:`CSS`) to the page being drawn."""
-    st.html(f"<style>{CSS}</style>")
+    st.html(HTML)
