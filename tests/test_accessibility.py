@@ -165,7 +165,7 @@ def test_page_has_no_serious_axe_violation(tab, path):
     url, page = tab
     started = time.monotonic()
     page.goto(url + path)
-    page.wait_for_selector('[data-testid="stMain"]', timeout=30_000)
+    page.wait_for_selector('[data-testid="stMain"] h1', timeout=60_000)  # every page has a title
     settle(page, quiet=1.0)
     assert page.locator('[data-testid="stException"]').count() == 0, f"{path}: Streamlit shows an exception"
     page.add_script_tag(path=str(AXE))
