@@ -216,3 +216,21 @@ def test_caterpillar_at_320_px_shows_the_ranges(tab):
     names = [n for n in drawn["labels"] if not n.replace(".", "").isdigit()]
     assert names and not any(n.endswith("Trust") for n in names), names[:5]
     assert any(n.startswith("▶ ") for n in names), "the highlighted trust's name is not marked"
+
+
+@pytest.mark.browser
+def test_keyboard_focus_on_a_sidebar_page_link_is_visible(tab):
+    """WCAG 2.4.7 and 1.4.11: a sidebar page link reached by Tab has the 3 px NHS Dark Blue outline (Streamlit's own
+    mark, a faint background, is 1.09:1 from the sidebar's)."""
+    url, page = tab
+    page.goto(url + "/What_if")
+    page.wait_for_selector('[data-testid="stMain"] h1', timeout=60_000)
+    settle(page, quiet=1.0)
+    link = page.locator('[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"]').nth(2)
+    link.focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")  # focus by keyboard, so :focus-visible applies
+    focused = link.evaluate("e => [document.activeElement === e, getComputedStyle(e).outlineStyle, "
+                            "getComputedStyle(e).outlineWidth, getComputedStyle(e).outlineColor]")
+    assert focused == [True, "solid", "3px", "rgb(0, 48, 135)"], focused
+    assert charts.contrast_ratio(style.FOCUS, "#F0F4F5") >= 3
