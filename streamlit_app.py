@@ -28,7 +28,7 @@ cols[2].metric("In segment 1", int(counts.loc[counts["segment"] == 1, "trusts"].
 cols[3].metric("In financial deficit", int(table["deficit"].sum()))
 ui.show.source(view, result.method.describe(result.banding))
 
-st.subheader("Trusts per segment")
+st.header("Trusts per segment")
 ui.show.chart(ui.charts.segment_bars, (counts,), counts, f"Trusts per segment {view.quarter}",
               f"Bar chart of trusts per segment, {view.quarter}: "
               + ", ".join(f"segment {r.segment}: {r.trusts}" for r in counts.itertuples()) + ".")
@@ -37,12 +37,12 @@ columns = ["rank", "trust_name", "final_segment", "average_score_2dp", "deficit"
 hidden = view.table(ui.data.hidden_problems(view.key, view.method, view.quarter, result).assign(quarter=view.quarter))
 left, right = st.columns(2)
 with left:
-    st.subheader("Top ten")
+    st.header("Top ten")
     ui.show.table(table.head(10)[columns], f"top ten {view.quarter}", column_config=ui.show.league_columns())
-    st.subheader("Bottom five")
+    st.header("Bottom five")
     ui.show.table(table.tail(5)[columns], f"bottom five {view.quarter}", column_config=ui.show.league_columns())
 with right:
-    st.subheader("Strong overall, struggling somewhere")
+    st.header("Strong overall, struggling somewhere")
     st.markdown(ui.plain(nof.hidden_problems_headline(hidden, result, view.quarter, view.trust_type)))
     worst = hidden[hidden["kind"] == "hidden problem"].head(8)
     if len(worst):
@@ -51,7 +51,7 @@ with right:
     st.page_link("pages/3_Confidence_and_volatility.py", label="Every hidden problem and fragile position",
                  icon=":material/query_stats:", query_params=ui.state.url_params(ui.state.GLOBAL))
 
-st.subheader("Who changed segment since the previous quarter, and why")
+st.header("Who changed segment since the previous quarter, and why")
 moved = changes[changes["changed"]]
 if changes.empty:
     st.info(ui.md("No earlier quarter is loaded for {}s, so there is nothing to compare {} with.",

@@ -47,7 +47,7 @@ with st.expander("NHS England's likely ranges beside ours"):
         "score_range": "Score range shown", "ours_score_range": "Score range, ours",
         "rank_range": "Rank range shown", "ours_rank_range": "Rank range, ours"})
 
-st.subheader("Likely range of rank")
+st.header("Likely range of rank")
 if view.trust:
     row = table[table["trust_code"] == view.trust]
     if len(row):

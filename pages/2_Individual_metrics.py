@@ -55,7 +55,7 @@ ui.show.chart(
     f"Dot chart of {len(rows)} trusts' {x_title} ordered by rank, shaped and coloured by RAG; best is "
     f"{best['trust_name']} ({best[x_field]:g}).", keep=view.trust)
 
-st.subheader("Every trust")
+st.header("Every trust")
 columns = ["imr_rank", "trust_name", "value", "units", "reporting_date", "score", "peer_median",
            "peer_lower_quartile", "peer_upper_quartile", "rag"]
 ui.show.table(rows[columns], f"IMR {metric_id} {view.quarter} table", column_config={

@@ -19,7 +19,7 @@ cuts = result.cuts[view.quarter]
 st.markdown("A trust's **likely range** is where its average score would fall if its own metric scores were drawn "
             "again: wide when its scores are uneven. A range crossing a dashed line could sit in another segment.")
 
-st.subheader("Likely range of average score against the segment cut points")
+st.header("Likely range of average score against the segment cut points")
 chart_cols = ["trust_name", "trust_code", "average_score_2dp", "score_lo", "score_hi", "unadjusted_segment",
               "segment_hi", "p_worse_segment"]
 crossing = int((table["segment_hi"] > table["unadjusted_segment"]).sum())
@@ -31,7 +31,7 @@ ui.show.chart(ui.charts.score_ranges, (table[chart_cols], cuts, view.trust), tab
                   "Share of replicates in a worse segment", format="%.2f")}, keep=view.trust)
 ui.show.source(view, ranges["range_method"].iloc[0] + "; cut points: " + result.banding.description)
 
-st.subheader("Hidden problems: good overall, struggling somewhere")
+st.header("Hidden problems: good overall, struggling somewhere")
 hidden = view.table(ui.data.hidden_problems(view.key, view.method, view.quarter, result).assign(quarter=view.quarter))
 st.markdown(ui.plain(nof.hidden_problems_headline(hidden, result, view.quarter, view.trust_type)))
 st.caption(ui.plain(insights.HIDDEN_RULE))
@@ -43,7 +43,7 @@ if not hidden.empty:
         "p_worse_segment": st.column_config.NumberColumn("Chance of a worse segment", format="%.2f",
                                                          help="Share of bootstrap replicates in a worse segment.")})
 
-st.subheader("Volatility: segment and rank in every quarter")
+st.header("Volatility: segment and rank in every quarter")
 grid = view.peers(ui.data.volatility(view.key, view.method, result))
 shown = grid[["trust_name", "trust_code", "quarter", "final_segment", "rank", "average_score_2dp", "rank_lo",
               "rank_hi", "change", "cell_label", "sort_rank"]]

@@ -35,7 +35,7 @@ st.caption(ui.md("{} Your files and results are for this session only, and the s
 
 report = st.session_state.get("upload_report")
 if report:
-    st.subheader("Validation report")
+    st.header("Validation report")
     if report["ok"]:
         st.success(ui.md("Read: {}", "; ".join(f.describe() for f in report["files"])))
     else:
@@ -62,7 +62,7 @@ if st.session_state.get("upload") and view.key.startswith("upload:"):
             "quarter": "Quarter", "trust_code": "Code", "trust_name": "Trust", "metric_id": "Metric",
             "metric_name": "Metric name", "value": "Raw value", "score": "Score in the file", "why": "Why"})
     table = view.table(result.trusts)
-    st.subheader(ui.md("Ranking of your upload: {}, {}s", view.quarter, view.trust_type))
+    st.header(ui.md("Ranking of your upload: {}, {}s", view.quarter, view.trust_type))
     ui.show.table(table[["rank", "trust_code", "trust_name", "final_segment", "average_score_2dp", "deficit",
                          "n_metrics"]], f"upload ranking {view.quarter}", column_config=ui.show.league_columns())
     ui.show.source(view, result.method.describe(result.banding))
@@ -70,7 +70,7 @@ if st.session_state.get("upload") and view.key.startswith("upload:"):
     base = view.table(official.trusts)
     movers, agreement = nof.compare_tables(base, table)
     if len(movers) >= 2:
-        st.subheader("Against the official ranking")
+        st.header("Against the official ranking")
         st.markdown(ui.md("Your upload holds {} trusts of NHS England's {} table. {}", len(movers), view.quarter,
                           agreement.describe()))
         moved = movers[(movers["segment_change"] != 0) | (movers["rank_change"] != 0)]

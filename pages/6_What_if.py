@@ -18,7 +18,7 @@ scored = view.table(official.scores)
 names = dict(scored.drop_duplicates("metric_id").sort_values("metric_name")[["metric_id", "metric_name"]].values)
 method = controls.method_controls(official, view.quarter, names)
 
-st.subheader("Edit one trust's metrics")
+st.header("Edit one trust's metrics")
 codes = dict(view.table(official.trusts)[["trust_code", "trust_name"]].values)
 ui.state.choose("whatif_trust", list(codes), view.trust if view.trust in codes else next(iter(codes)))
 who = st.selectbox("Trust", list(codes), format_func=codes.get, key="whatif_trust", on_change=controls.forget_edits)
@@ -30,7 +30,7 @@ changed = ui.data.assess_edited(controls.edits_key(view.key, edits), method, vie
 movers, agreement = nof.compare_tables(view.table(official.trusts), view.table(changed.trusts))
 moved = movers[(movers["segment_change"] != 0) | (movers["rank_change"] != 0)]
 
-st.subheader("Who moves")
+st.header("Who moves")
 cols = st.columns(3)
 cols[0].metric("Trusts changing segment", agreement.segment_changes)
 cols[1].metric("Trusts changing rank", agreement.rank_changes)

@@ -112,7 +112,10 @@ def rendered_markdown(at: AppTest) -> list[tuple[str, str, str]]:
     """Every string on screen that Streamlit renders as markdown, found by walking the whole element tree (main and
     sidebar): (element type, proto field, text) for text elements, headings, alerts, captions, metric labels and
     values, help tooltips, tab and expander labels, widget labels and radio options. Table cells, chart specs and
-    selectbox options are not markdown and are left out."""
+    selectbox options are not markdown and are left out, and so is the app's own stylesheet (``ui.style.HTML``, a
+    constant, matched exactly: any other HTML element is reported)."""
+    from ui import style
+
     out = []
     for node in _walk(at._tree):
         proto = getattr(node, "proto", None)
@@ -120,6 +123,8 @@ def rendered_markdown(at: AppTest) -> list[tuple[str, str, str]]:
             continue
         kind = getattr(node, "type", type(node).__name__)
         for descriptor, value in proto.ListFields():
+            if kind == "html" and value == style.HTML:
+                continue
             if descriptor.name in MARKDOWN_FIELDS and isinstance(value, str) and value:
                 out.append((kind, descriptor.name, value))
             elif descriptor.name == "options" and kind == "radio":

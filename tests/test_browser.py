@@ -46,11 +46,11 @@ CHART = '[data-testid="stVegaLiteChart"]'
 # (URL path, texts a user must see, whether the page draws a Vega-Lite chart: it must render as svg/canvas)
 PAGES = [
     ("/", ["NHS Oversight Framework: overview", "Trusts per segment", "Top ten"], True),
-    ("/AMR_league_table", ["Aggregated metric ranking", "Kent Community Health NHS Foundation Trust"], True),
+    ("/AMR_league_table?type=mhc", ["Aggregated metric ranking", "Kent Community Health NHS Foundation Trust"], True),
     ("/Individual_metrics", ["Individual metric ranking (IMR)", "Every trust"], True),
     ("/Confidence_and_volatility", ["Confidence intervals and volatility", "Hidden problems"], True),
-    ("/Trust_profile?trust=RWX", ["Trust profile", "Berkshire Healthcare NHS Foundation Trust", "Domain scores"],
-     True),
+    ("/Trust_profile?trust=RWX&type=mhc",
+     ["Trust profile", "Berkshire Healthcare NHS Foundation Trust", "Domain scores"], True),
     ("/Upload", ["Upload a CSV and see its ranking", "CSV files"], False),
     ("/What_if", ["What-if: change the method, see who moves", "Who moves"], False),
 ]
@@ -126,7 +126,7 @@ def test_page_opens(page, base_url, path, texts, has_chart):
 
 
 def test_shared_link_reopens_the_view(page, base_url):
-    open_page(page, base_url + "/AMR_league_table?quarter=Q2+2025%2F26&trust=RNK")
+    open_page(page, base_url + "/AMR_league_table?type=mhc&quarter=Q2+2025%2F26&trust=RNK")
     assert_no_exception(page, "shared link")
     sidebar = page.locator(SIDEBAR)
     assert sidebar.get_by_role("combobox", name="Quarter").input_value() == "Q2 2025/26"

@@ -32,20 +32,52 @@ def element_key(kind: str, name: str) -> str:
     return f"{kind}-{_slug(name)[:40]}-{hashlib.sha256(name.encode()).hexdigest()[:16]}"
 
 
+# Column headings, in words, for the code names that the engine's tables carry: a chart's table alternative is headed
+# by these wherever the page gives no heading of its own (WCAG 1.3.1 and 2.4.6: a heading says what the column holds).
+HEADINGS = {
+    "rank": "Rank", "imr_rank": "Rank", "trust_name": "Trust", "trust_code": "Code", "quarter": "Quarter",
+    "rank_lo": "Likely rank from", "rank_hi": "Likely rank to", "score_lo": "Likely score from",
+    "score_hi": "Likely score to", "final_segment": "Segment", "segment": "Segment",
+    "unadjusted_segment": "Segment by score", "segment_hi": "Worst likely segment by score",
+    "average_score_2dp": "Average score", "p_worse_segment": "Chance of a worse segment", "change": "Change",
+    "trusts": "Trusts", "value": "Value", "units": "Units", "reporting_date": "Reporting period", "score": "Score",
+    "rag": "RAG", "peer_median": "Peer median", "peer_min": "Peer minimum", "peer_lq": "Lower quartile",
+    "peer_uq": "Upper quartile", "peer_max": "Peer maximum", "metric_id": "Metric code", "metric_name": "Metric",
+    "domain": "Domain", "domain_score_2dp": "Domain score", "n_metrics": "Metrics",
+    "domain_segment": "Domain segment", "domain_segment_source": "Domain segment from",
+}
+
+
+def heading(column: str) -> str:
+    """The words that head ``column``: :data:`HEADINGS`, or the code name as words ("score_lo" -> "Score lo")."""
+    if column in HEADINGS:
+        return HEADINGS[column]
+    words = re.sub(r"_?2dp$", "", str(column)).replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def _headed(frame: pd.DataFrame, column_config: dict | None, known_only: bool = False) -> dict:
+    """``column_config`` with a heading in words for every column of ``frame`` that it does not name (only those in
+    :data:`HEADINGS` when ``known_only``)."""
+    words = {c: heading(c) for c in frame.columns if not known_only or c in HEADINGS}
+    return {**words, **(column_config or {})}
+
+
 def table(frame: pd.DataFrame, name: str, *, column_config=None, height="auto") -> None:
-    """A table and a button to download it as CSV. Formulas are neutralised in the table itself too, so the
-    table's own download (its toolbar) is as safe as the button."""
-    st.dataframe(nof.neutralise_formulas(frame), hide_index=True, column_config=column_config, height=height,
-                 key=element_key("table", name), placeholder="–")
-    st.download_button("Download CSV", data.csv_bytes(frame), file_name=f"{_slug(name)}.csv", mime="text/csv",
-                       icon=":material/download:", key=element_key("csv", name), on_click="ignore")
+    """A table and a button to download it as CSV, named after the table (a page with several tables has no two
+    buttons of the same name). Formulas are neutralised in the table itself too, so the table's own download (its
+    toolbar) is as safe as the button."""
+    st.dataframe(nof.neutralise_formulas(frame), hide_index=True, column_config=_headed(frame, column_config, True),
+                 height=height, key=element_key("table", name), placeholder="–")
+    st.download_button(md("Download {} (CSV)", name), data.csv_bytes(frame), file_name=f"{_slug(name)}.csv",
+                       mime="text/csv", icon=":material/download:", key=element_key("csv", name), on_click="ignore")
 
 
 @st.cache_data(show_spinner=False, max_entries=256, max_size="64MB", ttl=data.SESSION_TTL)
 def _spec(builder: str, *args) -> dict:
     """The Vega-Lite spec of a chart from :mod:`ui.charts`, cached by its inputs: building and validating an Altair
     chart costs tens of milliseconds, which a rerun should not pay again. Bounded in bytes: specs hold their data."""
-    return getattr(charts, builder)(*args).to_dict()
+    return charts.finish(getattr(charts, builder)(*args)).to_dict()
 
 
 def chart_rows(frame: pd.DataFrame, keep: str | None = None) -> tuple[pd.DataFrame, str]:
@@ -86,8 +118,9 @@ def _chart_file(spec: dict, fmt: str):
 
 def chart(builder, args: tuple, frame: pd.DataFrame, name: str, alt_text: str, *, column_config=None,
           keep: str | None = None) -> None:
-    """``builder(*args)`` from :mod:`ui.charts` with alt text, its data as a table in a second tab, and CSV / SVG /
-    PNG downloads (made only when clicked). The chart's data (``args[0]``) is cut by :func:`chart_rows` (keeping
+    """``builder(*args)`` from :mod:`ui.charts` in the house text style (:func:`ui.charts.finish`) with alt text, its
+    data as a table in a second tab headed in words (:func:`heading`), and CSV / SVG / PNG downloads named after the
+    chart (made only when clicked). The chart's data (``args[0]``) is cut by :func:`chart_rows` (keeping
     trust ``keep``) when it is too big to read; the table keeps every row."""
     shown, left_out = chart_rows(args[0], keep) if isinstance(args[0], pd.DataFrame) else (args[0], "")
     spec = _spec(builder.__name__, shown, *args[1:])
@@ -96,16 +129,16 @@ def chart(builder, args: tuple, frame: pd.DataFrame, name: str, alt_text: str, *
         st.vega_lite_chart(spec=spec, width="stretch", alt=alt_text)
         st.caption(plain(alt_text + (" " + left_out if left_out else "")))
     with tab_table:
-        st.dataframe(nof.neutralise_formulas(frame), hide_index=True, column_config=column_config, placeholder="–",
-                     key=element_key("chart-table", name))
+        st.dataframe(nof.neutralise_formulas(frame), hide_index=True, column_config=_headed(frame, column_config),
+                     placeholder="–", key=element_key("chart-table", name))
     slug = _slug(name)
     row = st.container(horizontal=True)
-    row.download_button("CSV", data.csv_bytes(frame), file_name=f"{slug}.csv", mime="text/csv",
-                        icon=":material/download:", key=element_key("csv", name), on_click="ignore")
-    row.download_button("SVG", _chart_file(spec, "svg"), file_name=f"{slug}.svg", mime="image/svg+xml",
-                        icon=":material/image:", key=element_key("svg", name), on_click="ignore")
-    row.download_button("PNG", _chart_file(spec, "png"), file_name=f"{slug}.png", mime="image/png",
-                        icon=":material/image:", key=element_key("png", name), on_click="ignore")
+    row.download_button(md("Download {}: data (CSV)", name), data.csv_bytes(frame), file_name=f"{slug}.csv",
+                        mime="text/csv", icon=":material/download:", key=element_key("csv", name), on_click="ignore")
+    row.download_button(md("Download {}: chart (SVG)", name), _chart_file(spec, "svg"), file_name=f"{slug}.svg",
+                        mime="image/svg+xml", icon=":material/image:", key=element_key("svg", name), on_click="ignore")
+    row.download_button(md("Download {}: chart (PNG)", name), _chart_file(spec, "png"), file_name=f"{slug}.png",
+                        mime="image/png", icon=":material/image:", key=element_key("png", name), on_click="ignore")
 
 
 def source(view, method: str, extra: str = "") -> None:
@@ -129,7 +162,7 @@ def league_columns() -> dict:
                                          help="After the financial override; 5 = Recovery Support Programme."),
         "segment": cc.NumberColumn("Segment", help="After the financial override."),
         "unadjusted_segment": cc.NumberColumn("Segment by score", help="Before the financial override."),
-        "average_score_2dp": cc.NumberColumn("Average score", format="%.2f", width="small",
+        "average_score_2dp": cc.NumberColumn("Average score", format="%.2f", width=110,
                                              help="Mean of the trust's metric scores, 1 best to 4 worst."),
         "deficit": cc.CheckboxColumn("In deficit", width="small", help="Flagged by NHS England: segment at least 3."),
         "score_range": cc.TextColumn("Score range", help="Likely range of the average score (percentile bootstrap)."),

@@ -6,7 +6,7 @@ import streamlit as st
 
 import oversight as nof
 
-from . import controls, data, icons, janitor, state
+from . import controls, data, icons, janitor, state, style
 from .text import md
 
 PAGES = [
@@ -30,6 +30,7 @@ def page_setup(title: str, icon: str) -> None:
     """Page title and favicon (``icon``, ":material/name:", drawn from Streamlit's own font and sent inline); and,
     at most once a minute, free what closed sessions left behind (:mod:`ui.janitor`)."""
     st.set_page_config(page_title=f"{title} | NOF explorer", page_icon=icons.favicon(icon), layout="wide")
+    style.apply()
     janitor.sweep()
 
 
