@@ -38,9 +38,11 @@ hidden = view.table(ui.data.hidden_problems(view.key, view.method, view.quarter,
 left, right = st.columns(2)
 with left:
     st.header("Top ten")
-    ui.show.table(table.head(10)[columns], f"top ten {view.quarter}", column_config=ui.show.league_columns())
+    ui.show.table(table.head(10)[columns], f"top ten {view.quarter}", column_config=ui.show.league_columns(),
+                  highlight=view.trust_name, wrap=True)
     st.header("Bottom five")
-    ui.show.table(table.tail(5)[columns], f"bottom five {view.quarter}", column_config=ui.show.league_columns())
+    ui.show.table(table.tail(5)[columns], f"bottom five {view.quarter}", column_config=ui.show.league_columns(),
+                  highlight=view.trust_name, wrap=True)
 with right:
     st.header("Strong overall, struggling somewhere")
     st.markdown(ui.plain(nof.hidden_problems_headline(hidden, result, view.quarter, view.trust_type)))
@@ -63,7 +65,7 @@ else:
     shown = moved.assign(noise=np.where(moved["by_score"], moved["score_outside_range"].map(
         {True: "outside", False: "inside"}), "not by score"))
     ui.show.table(shown[["trust_name", "segment_before", "segment_after", "noise", "reason"]],
-                  f"segment changes {view.quarter}", column_config={
+                  f"segment changes {view.quarter}", highlight=view.trust_name, wrap=True, column_config={
         "trust_name": "Trust", "segment_before": "Before",
         "segment_after": "Now",
         "reason": st.column_config.TextColumn("Why (what drove it)", width="large"),

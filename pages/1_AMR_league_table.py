@@ -24,11 +24,13 @@ columns = ["rank", "trust_name", "final_segment", "average_score_2dp", "deficit"
 config = ui.show.league_columns() | {
     "range_by": st.column_config.TextColumn("Ranges by", help="NHS England's published likely ranges where their "
                                             "league table gives them; otherwise our estimate (the same method)."),
-    "to_move_up": st.column_config.TextColumn("To move up a segment", width="large",
+    "trust_name": st.column_config.TextColumn("Trust", width=280),
+    "to_move_up": st.column_config.TextColumn("To move up a segment", width="medium",
                                               help="Improvements shared across the fewest metrics, worst first; the "
                                               "value needed is that of a loaded peer already scoring that well."),
 }
-ui.show.table(table[columns], f"AMR league table {view.quarter}", column_config=config, height=560)
+ui.show.table(table[columns], f"AMR league table {view.quarter}", column_config=config, height=560,
+              highlight=view.trust_name, wrap=True)
 st.download_button("Download in NHS England's league-table layout",
                    partial(ui.data.league_layout_csv, table), file_name="league-table-nhs-layout.csv",
                    mime="text/csv", icon=":material/download:", on_click="ignore")
@@ -43,7 +45,8 @@ with st.expander("NHS England's likely ranges beside ours"):
                 "way (a percentile bootstrap of each trust's own metric scores) and differ by a step here and there: "
                 "the method page says how often.")
     ui.show.table(table[["rank", "trust_name", "score_range", "ours_score_range", "rank_range", "ours_rank_range",
-                         "range_by"]], f"likely ranges both {view.quarter}", column_config=config | {
+                         "range_by"]], f"likely ranges both {view.quarter}", highlight=view.trust_name,
+                  column_config=config | {
         "score_range": "Score range shown", "ours_score_range": "Score range, ours",
         "rank_range": "Rank range shown", "ours_rank_range": "Rank range, ours"})
 

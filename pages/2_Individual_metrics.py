@@ -58,7 +58,7 @@ ui.show.chart(
 st.header("Every trust")
 columns = ["imr_rank", "trust_name", "value", "units", "reporting_date", "score", "peer_median",
            "peer_lower_quartile", "peer_upper_quartile", "rag"]
-ui.show.table(rows[columns], f"IMR {metric_id} {view.quarter} table", column_config={
+ui.show.table(rows[columns], f"IMR {metric_id} {view.quarter} table", highlight=view.trust_name, column_config={
     "imr_rank": st.column_config.NumberColumn("Rank", help="Within trust type, by score then raw value."),
     "trust_name": "Trust", "value": "Value", "units": "Units", "reporting_date": "Reporting period",
     "score": st.column_config.NumberColumn("Score", format="%.2f"), "peer_median": "Peer median",

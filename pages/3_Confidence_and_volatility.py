@@ -37,7 +37,7 @@ st.markdown(ui.plain(nof.hidden_problems_headline(hidden, result, view.quarter, 
 st.caption(ui.plain(insights.HIDDEN_RULE))
 if not hidden.empty:
     ui.show.table(hidden[["trust_name", "rank", "final_segment", "kind", "problem", "p_worse_segment"]],
-                  f"hidden problems {view.quarter}", column_config={
+                  f"hidden problems {view.quarter}", highlight=view.trust_name, wrap=True, column_config={
         "trust_name": "Trust", "rank": "Rank", "final_segment": "Segment", "kind": "Listed as",
         "problem": st.column_config.TextColumn("What", width="large"),
         "p_worse_segment": st.column_config.NumberColumn("Chance of a worse segment", format="%.2f",

@@ -64,7 +64,8 @@ if st.session_state.get("upload") and view.key.startswith("upload:"):
     table = view.table(result.trusts)
     st.header(ui.md("Ranking of your upload: {}, {}s", view.quarter, view.trust_type))
     ui.show.table(table[["rank", "trust_code", "trust_name", "final_segment", "average_score_2dp", "deficit",
-                         "n_metrics"]], f"upload ranking {view.quarter}", column_config=ui.show.league_columns())
+                         "n_metrics"]], f"upload ranking {view.quarter}", column_config=ui.show.league_columns(),
+                  highlight=view.trust_name)
     ui.show.source(view, result.method.describe(result.banding))
     official = ui.data.assess(ui.data.DEFAULT_KEY, view.method, ui.data.default_dataset())
     base = view.table(official.trusts)

@@ -58,6 +58,7 @@ domains = view.table(ui.data.domain_table(view.key, view.method, view.quarter, r
 domains = domains[[c for c in domains if c not in ("trust_type", "trust_subtype", "trust_code", "quarter", "region")]
                   + ["region"]]  # the domains in view first, the region last
 ui.show.table(domains,
-              f"domain segments {view.quarter}", column_config=ui.show.league_columns(), height=480)
+              f"domain segments {view.quarter}", column_config=ui.show.league_columns(), height=480,
+              highlight=view.trust_name)
 st.caption("Segment 1 is best, 4 worst, within each domain: each domain has its own boundaries, read from NHS "
            "England's published domain segments (OF41xx).")

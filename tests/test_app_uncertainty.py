@@ -100,3 +100,14 @@ def test_each_trusts_profile_opens_with_content(link, step):
         assert as_read(at.header[0].value) == names[index]
         assert metrics(at)["Rank"].endswith(f" of {len(names)}"), names[index]
         assert at.subheader[0].value == "Each metric against its peers", names[index]
+
+
+@pytest.mark.parametrize("page, columns", [(AMR, ("rank", "trust_name", "range_by")),
+                                           (OVERVIEW, ("rank", "trust_name")),
+                                           (CONFIDENCE, ("trust_name", "kind", "problem"))])
+def test_the_highlighted_trust_is_marked_in_tables_as_in_charts(page, columns):
+    at = open_app(page, MHC_LINK | {"trust": WIRRAL})
+    names = table_with(at, *columns)["trust_name"]
+    wirral = "Wirral Community Health and Care NHS Foundation Trust"
+    assert (names == "▶ " + wirral).sum() == 1 and wirral not in set(names)
+    assert names.str.startswith("▶").sum() == 1

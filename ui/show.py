@@ -63,12 +63,23 @@ def _headed(frame: pd.DataFrame, column_config: dict | None, known_only: bool = 
     return {**words, **(column_config or {})}
 
 
-def table(frame: pd.DataFrame, name: str, *, column_config=None, height="auto") -> None:
+MARK = "▶ "  # before the highlighted trust's name in a table, as in the charts (never colour alone)
+WRAP_ROW_HEIGHT = 68  # px: two lines of text; Streamlit's tables wrap text only in rows taller than 4rem
+
+
+def table(frame: pd.DataFrame, name: str, *, column_config=None, height="auto", highlight: str | None = None,
+          wrap: bool = False) -> None:
     """A table and a button to download it as CSV, named after the table (a page with several tables has no two
     buttons of the same name). Formulas are neutralised in the table itself too, so the table's own download (its
-    toolbar) is as safe as the button."""
-    st.dataframe(nof.neutralise_formulas(frame), hide_index=True, column_config=_headed(frame, column_config, True),
-                 height=height, key=element_key("table", name), placeholder="–")
+    toolbar) is as safe as the button. The trust named ``highlight`` is marked with :data:`MARK` on screen (the
+    download keeps its name as published); ``wrap`` gives rows of two lines, so long names and sentences wrap at a
+    word instead of being cut."""
+    shown = frame
+    if highlight and "trust_name" in frame and (frame["trust_name"] == highlight).any():
+        shown = frame.assign(trust_name=frame["trust_name"].where(frame["trust_name"] != highlight, MARK + highlight))
+    st.dataframe(nof.neutralise_formulas(shown), hide_index=True, column_config=_headed(frame, column_config, True),
+                 height=height, row_height=WRAP_ROW_HEIGHT if wrap else None, key=element_key("table", name),
+                 placeholder="–")
     st.download_button(md("Download {} (CSV)", name), data.csv_bytes(frame), file_name=f"{_slug(name)}.csv",
                        mime="text/csv", icon=":material/download:", key=element_key("csv", name), on_click="ignore")
 

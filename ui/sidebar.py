@@ -117,7 +117,7 @@ def sidebar(page_params: tuple[state.Param, ...] = ()) -> state.View:
         st.caption(md("Data: {}.", label))
     return state.View(key, dataset, label, st.session_state["quarter"], st.session_state["trust_type"],
                       bool(st.session_state["non_specialist"] and acute), st.session_state["trust"],
-                      region=st.session_state["region"])
+                      region=st.session_state["region"], trust_name=trusts.get(st.session_state["trust"]))
 
 
 def _type_label(trust_type: str) -> str:

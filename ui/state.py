@@ -145,6 +145,7 @@ class View:
     trust: str | None
     method: nof.Method = nof.Method()
     region: str | None = None
+    trust_name: str | None = None  # the highlighted trust's name
 
     def peers(self, frame):
         """Rows of ``frame`` for this view's trust type, in every quarter (non-specialist acute only, and one region
