@@ -34,14 +34,16 @@ ui.show.chart(ui.charts.segment_bars, (counts,), counts, f"Trusts per segment {v
               + ", ".join(f"segment {r.segment}: {r.trusts}" for r in counts.itertuples()) + ".")
 
 columns = ["rank", "trust_name", "final_segment", "average_score_2dp", "deficit"]
+league = ui.show.league_columns()  # narrower for half the page, so that every column shows at 1440 px
+half_width = league | {"rank": {**league["rank"], "width": 55}, "trust_name": {**league["trust_name"], "width": 205}}
 hidden = view.table(ui.data.hidden_problems(view.key, view.method, view.quarter, result).assign(quarter=view.quarter))
 left, right = st.columns(2)
 with left:
     st.header("Top ten")
-    ui.show.table(table.head(10)[columns], f"top ten {view.quarter}", column_config=ui.show.league_columns(),
+    ui.show.table(table.head(10)[columns], f"top ten {view.quarter}", column_config=half_width,
                   highlight=view.trust_name, wrap=True)
     st.header("Bottom five")
-    ui.show.table(table.tail(5)[columns], f"bottom five {view.quarter}", column_config=ui.show.league_columns(),
+    ui.show.table(table.tail(5)[columns], f"bottom five {view.quarter}", column_config=half_width,
                   highlight=view.trust_name, wrap=True)
 with right:
     st.header("Strong overall, struggling somewhere")

@@ -24,12 +24,12 @@ columns = ["rank", "trust_name", "final_segment", "average_score_2dp", "deficit"
 config = ui.show.league_columns() | {
     "range_by": st.column_config.TextColumn("Ranges by", help="NHS England's published likely ranges where their "
                                             "league table gives them; otherwise our estimate (the same method)."),
-    "trust_name": st.column_config.TextColumn("Trust", width=280),
-    "to_move_up": st.column_config.TextColumn("To move up a segment", width="medium",
+    "trust_name": st.column_config.TextColumn("Trust", width=250),
+    "to_move_up": st.column_config.TextColumn("To move up a segment", width=190,
                                               help="Improvements shared across the fewest metrics, worst first; the "
                                               "value needed is that of a loaded peer already scoring that well."),
 }
-ui.show.table(table[columns], f"AMR league table {view.quarter}", column_config=config, height=560,
+ui.show.table(table[columns], f"AMR league table {view.quarter}", column_config=config, height=720,
               highlight=view.trust_name, wrap=True)
 st.download_button("Download in NHS England's league-table layout",
                    partial(ui.data.league_layout_csv, table), file_name="league-table-nhs-layout.csv",

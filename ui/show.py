@@ -77,6 +77,8 @@ def table(frame: pd.DataFrame, name: str, *, column_config=None, height="auto", 
     shown = frame
     if highlight and "trust_name" in frame and (frame["trust_name"] == highlight).any():
         shown = frame.assign(trust_name=frame["trust_name"].where(frame["trust_name"] != highlight, MARK + highlight))
+    if wrap and height == "auto":  # Streamlit's automatic height stops at about five rows this tall
+        height = min(40 + WRAP_ROW_HEIGHT * len(frame), 720)
     st.dataframe(nof.neutralise_formulas(shown), hide_index=True, column_config=_headed(frame, column_config, True),
                  height=height, row_height=WRAP_ROW_HEIGHT if wrap else None, key=element_key("table", name),
                  placeholder="–")

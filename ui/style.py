@@ -8,6 +8,8 @@
   sidebar; WCAG 1.4.11 and 2.4.7). Streamlit marks a focused sidebar page link by a background 1.09:1 from the
   sidebar's own, and a focused button by a pale blue glow.
 * Charts stay inside their column; nothing here loads a font or a file (the app works offline).
+* On a wide screen the main area's side padding is 2.5rem, not Streamlit's 5rem, so that a league table's key
+  columns fit at 1440 px without scrolling sideways.
 
 :func:`apply` adds the sheet to the page; every page calls it once, from ``ui.sidebar.page_setup``. A stylesheet
 with only ``<style>`` goes to Streamlit's event container and takes no space on the page.
@@ -29,6 +31,9 @@ a:focus-visible, button:focus-visible, summary:focus-visible, [role="tab"]:focus
 }}
 [data-testid="stSidebar"] [data-testid="stPageLink-NavLink"]:focus-visible {{ outline-offset: -3px; }}
 [data-testid="stVegaLiteChart"] {{ max-width: 100%; }}
+@media (min-width: 1200px) {{
+  [data-testid="stMainBlockContainer"] {{ padding-left: 2.5rem; padding-right: 2.5rem; }}
+}}
 """
 
 
