@@ -38,7 +38,8 @@ st.caption(ui.plain(insights.HIDDEN_RULE))
 if not hidden.empty:
     ui.show.table(hidden[["trust_name", "rank", "final_segment", "kind", "problem", "p_worse_segment"]],
                   f"hidden problems {view.quarter}", highlight=view.trust_name, wrap=True, column_config={
-        "trust_name": "Trust", "rank": "Rank", "final_segment": "Segment", "kind": "Listed as",
+        "trust_name": st.column_config.TextColumn("Trust", width=250), "rank": "Rank", "final_segment": "Segment",
+        "kind": "Listed as",
         "problem": st.column_config.TextColumn("What", width="large"),
         "p_worse_segment": st.column_config.NumberColumn("Chance of a worse segment", format="%.2f",
                                                          help="Share of bootstrap replicates in a worse segment.")})
