@@ -43,3 +43,15 @@ def mhc_assessment(mhc_dataset) -> nof.Assessment:
 def published(mhc_dataset):
     """NHS England's own summary per trust and quarter, indexed by (quarter, trust_code)."""
     return nof.published_summary(mhc_dataset).set_index(["quarter", "trust_code"])
+
+
+@pytest.fixture
+def fresh_caches():
+    """Empty Streamlit caches before and after a test (for tests that count what the app computes)."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import streamlit as st
 
 import oversight as nof
 import ui.show
@@ -42,13 +41,7 @@ MHC = catalogue.MHC
 LEAGUE_COLUMNS = ["rank", "trust_name", "final_segment", "average_score_2dp"]
 
 
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
+pytestmark = pytest.mark.usefixtures("fresh_caches")  # each test starts from empty Streamlit caches
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.runtime.caching import clear_session_data_cache
 
 import oversight as nof
@@ -49,13 +48,7 @@ from ui.text import WORD_JOINER, md, plain
 SESSION_ID = "test session id"  # AppTest's (streamlit.testing.v1.local_script_runner)
 
 
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
+pytestmark = pytest.mark.usefixtures("fresh_caches")  # each test starts from empty Streamlit caches
 
 
 @pytest.fixture(scope="module")
