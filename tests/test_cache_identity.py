@@ -124,3 +124,22 @@ def test_the_default_data_and_assessment_are_shared_and_not_copied_per_call():
     at.run()
     assert not at.exception, at.exception
     assert at.session_state["same_data"] and not at.session_state["other_method_shared"]
+
+
+def test_the_app_reads_the_bundled_files_as_the_schema_checked_reader_does(default_data):
+    """The app skips the pandera schema for its own bundled files (a fresh server's first view paid about 1 s for
+    it): what it reads is the schema-checked dataset exactly, frames, dtypes, warnings and all."""
+    def script():
+        import streamlit as st
+
+        import ui.data as data
+
+        st.session_state["dataset"] = data.default_dataset()
+
+    at = AppTest.from_function(script, default_timeout=120).run()
+    assert not at.exception, at.exception
+    got = at.session_state["dataset"]
+    assert got.fingerprint == default_data.fingerprint
+    for name in ("metrics", "league"):
+        pd.testing.assert_frame_equal(getattr(got, name), getattr(default_data, name), check_exact=True)
+    assert (got.warnings, got.files) == (default_data.warnings, default_data.files)

@@ -150,7 +150,12 @@ def cached(show_spinner: bool | str = False, shared_entries: int = SHARED_ENTRIE
 
 @st.cache_resource(show_spinner="Loading NHS England's files...")
 def _default_dataset() -> nof.Dataset:
-    return _keep_fingerprint(nof.default_dataset())
+    # The bundled files are read without the pandera schema: the reader's own checks refuse everything the schema
+    # would, and for these fixed files the schema changes nothing (the same fingerprint either way: see
+    # tests/test_cache_identity.py). Importing pandera and validating took about 1 s of a fresh server's first view.
+    from oversight._bundled import DEFAULT_FILES, DEFAULT_LEAGUE
+
+    return _keep_fingerprint(nof.read_files([*DEFAULT_FILES, DEFAULT_LEAGUE], validate=False))
 
 
 def default_dataset() -> nof.Dataset:
