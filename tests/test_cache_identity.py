@@ -143,3 +143,13 @@ def test_the_app_reads_the_bundled_files_as_the_schema_checked_reader_does(defau
     for name in ("metrics", "league"):
         pd.testing.assert_frame_equal(getattr(got, name), getattr(default_data, name), check_exact=True)
     assert (got.warnings, got.files) == (default_data.warnings, default_data.files)
+
+
+@pytest.mark.parametrize("quarter", ["Q1 2025/26", "Q4 2025/26"])
+def test_no_changes_is_the_full_tables_empty_slice(default_data, quarter):
+    """With no previous quarter the overview asks for an empty changes table; it is made from one quarter's trusts
+    only, and equals the full computation's empty slice exactly (columns, types, index)."""
+    import ui.data as data
+
+    assessment = nof.assess(default_data)
+    pd.testing.assert_frame_equal(data.no_changes(assessment, quarter), nof.segment_changes(assessment).iloc[0:0])
