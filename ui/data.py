@@ -462,3 +462,17 @@ def league_layout_csv(table: pd.DataFrame) -> bytes:
     ``functools.partial``, not a lambda, which would keep the whole page's variables (the dataset among them) for as
     long as Streamlit keeps the button."""
     return csv_bytes(nof.league_layout(table))
+
+
+@cached()
+def _type_quarters(dataset: nof.Dataset) -> dict[str, list[str]]:
+    from . import state
+
+    return state.type_quarters(dataset)
+
+
+def type_quarters(dataset: nof.Dataset) -> dict[str, list[str]]:
+    """:func:`ui.state.type_quarters` (the quarters each trust type has data for), worked out once per dataset:
+    it merges and de-duplicates every metric row, about 15 ms a page view when asked afresh (``View.
+    previous_quarter`` does on the overview). A new dict of new lists, so a caller may change its own."""
+    return {t: list(q) for t, q in _type_quarters(dataset).items()}
