@@ -153,3 +153,26 @@ def test_no_changes_is_the_full_tables_empty_slice(default_data, quarter):
 
     assessment = nof.assess(default_data)
     pd.testing.assert_frame_equal(data.no_changes(assessment, quarter), nof.segment_changes(assessment).iloc[0:0])
+
+
+def test_cached_compare_tables_is_the_engines_answer():
+    """ui.data.compare_tables (for the what-if page) gives what oversight.compare_tables gives, asked twice."""
+    def script():
+        import streamlit as st
+
+        import oversight as nof
+        import ui.data as data
+
+        official = data.assess(data.DEFAULT_KEY, nof.Method(), data.default_dataset())
+        other = data.assess(data.DEFAULT_KEY, nof.Method(override=False), data.default_dataset())
+        theirs, ours = (a.trusts[a.trusts["quarter"] == "Q4 2025/26"] for a in (official, other))
+        st.session_state["cached"] = [data.compare_tables(theirs, ours) for _ in range(2)]
+        st.session_state["direct"] = nof.compare_tables(theirs, ours)
+
+    at = AppTest.from_function(script, default_timeout=120).run()
+    assert not at.exception, at.exception
+    movers, agreement = at.session_state["direct"]
+    assert agreement.segment_changes > 0  # the override off moves trusts: the comparison has something to say
+    for got_movers, got_agreement in at.session_state["cached"]:
+        pd.testing.assert_frame_equal(got_movers, movers)
+        assert got_agreement == agreement
