@@ -176,3 +176,35 @@ def test_cached_compare_tables_is_the_engines_answer():
     for got_movers, got_agreement in at.session_state["cached"]:
         pd.testing.assert_frame_equal(got_movers, movers)
         assert got_agreement == agreement
+
+
+def test_cached_trust_evidence_is_the_engines_answer():
+    """ui.data.trust_evidence (for the board capability page) gives what oversight.capability.trust_evidence gives
+    with the same ranges, asked twice, and a change to what it hands out is not seen by the next caller."""
+    def script():
+        import streamlit as st
+
+        import oversight as nof
+        import ui.data as data
+
+        method, dataset = nof.Method(), data.default_dataset()
+        result = data.assess(data.DEFAULT_KEY, method, dataset)
+        ranges = data.ranges(data.DEFAULT_KEY, method, tuple(dataset.quarters), result)
+        first = data.trust_evidence(data.DEFAULT_KEY, method, dataset.quarters, "Q4 2025/26", "RWX", result)
+        first.metrics["score"] = -1.0
+        st.session_state["cached"] = data.trust_evidence(data.DEFAULT_KEY, method, dataset.quarters, "Q4 2025/26",
+                                                         "RWX", result)
+        st.session_state["direct"] = nof.capability.trust_evidence(result, ranges, "Q4 2025/26", "RWX")
+
+    at = AppTest.from_function(script, default_timeout=300).run()
+    assert not at.exception, at.exception
+    got, want = at.session_state["cached"], at.session_state["direct"]
+    assert len(want.metrics) and (want.metrics["score"] > 0).all()
+    for field in dataclasses.fields(want):
+        a, b = getattr(got, field.name), getattr(want, field.name)
+        if isinstance(b, pd.DataFrame):
+            pd.testing.assert_frame_equal(a, b)
+        elif isinstance(b, pd.Series):
+            pd.testing.assert_series_equal(a, b)
+        else:
+            assert a == b, field.name

@@ -484,3 +484,25 @@ def compare_tables(theirs: pd.DataFrame, ours: pd.DataFrame):
     cached by the two tables' content: the what-if page asks it on every rerun (about 40 ms), with the same two
     tables until the method or an edit changes."""
     return nof.compare_tables(theirs, ours)
+
+
+@cached(shared_entries=256)  # a trust and a quarter each, as metric_spread
+def _trust_evidence(key: str, method: nof.Method, quarters: tuple, quarter: str, trust: str, assessment):
+    from oversight import capability
+
+    return capability.trust_evidence(assessment, ranges(key, method, quarters, assessment), quarter, trust)
+
+
+def trust_evidence(key: str, method: nof.Method, quarters, quarter: str, trust: str, assessment):
+    """:func:`oversight.capability.trust_evidence` of ``trust`` in ``quarter``, with the likely ranges of
+    ``quarters`` (the board capability page passes every quarter of the dataset), worked out once per trust and
+    quarter (about 75 ms a rerun of that page). Its tables are shallow copies, so a page that changes them
+    changes its own."""
+    found = _trust_evidence(key, method, tuple(quarters), quarter, trust, assessment)
+
+    def own(value):
+        if isinstance(value, pd.DataFrame | pd.Series):
+            return value.copy(deep=False)
+        return dict(value) if isinstance(value, dict) else value
+
+    return dataclasses.replace(found, **{f.name: own(getattr(found, f.name)) for f in dataclasses.fields(found)})
