@@ -39,6 +39,7 @@ import functools
 import gc
 import hashlib
 import inspect
+import sys
 import threading
 import time
 from collections import OrderedDict
@@ -175,30 +176,36 @@ def _default_dataset() -> nof.Dataset:
     return _keep_fingerprint(nof.read_files([*DEFAULT_FILES, DEFAULT_LEAGUE], validate=False))
 
 
-_FROZEN = threading.Event()
+_FROZEN_AT = [0, 0]  # how many modules were loaded when objects were last frozen; how many freezes so far
+MAX_FREEZES = 10  # per process: the app's pages import a few batches of modules; a test run imports many more
+_FREEZE_LOCK = threading.Lock()
 
 
-def _freeze_once() -> None:
-    """Once per server: move every object alive now (the modules of Streamlit, pandas, Altair and the app, and the
-    default dataset) out of the garbage collector's sight (``gc.freeze``).
+def _freeze_new_objects() -> None:
+    """Move every object alive now out of the garbage collector's sight (``gc.freeze``), the first time and again
+    whenever modules were imported since (a page's first visit may import scipy, statsmodels or vl-convert).
 
     Streamlit runs a full collection after every script run (``runner.postScriptGC``), which walks every tracked
-    object in the process: about 140,000 here, some 70 ms of server CPU per page view, more than most pages' own
-    work. Frozen objects are still freed by reference counting as usual; only a reference cycle among them would
-    stay: the modules and data are kept for the life of the server, and what else is alive at that moment (the
-    first session's script run) is small and held once. Objects made later (sessions, results) are collected as
-    before."""
-    if not _FROZEN.is_set():
-        _FROZEN.set()
-        gc.collect()
-        gc.freeze()
+    object in the process: about 140,000 here once the app is loaded, some 70 ms of server CPU per page view, more
+    than most pages' own work. Frozen objects are still freed by reference counting as usual; only a reference
+    cycle among them would stay: modules and the shared data are kept for the life of the server, and what else is
+    alive at a freeze (the sessions' script runs) is small, held once per freeze, and freezes are few (one per
+    batch of new imports, at most :data:`MAX_FREEZES` per process). Objects made later are collected as before."""
+    loaded = len(sys.modules)
+    if loaded <= _FROZEN_AT[0] or _FROZEN_AT[1] >= MAX_FREEZES:
+        return
+    with _FREEZE_LOCK:
+        if loaded > _FROZEN_AT[0] and _FROZEN_AT[1] < MAX_FREEZES:
+            _FROZEN_AT[:] = [loaded, _FROZEN_AT[1] + 1]
+            gc.collect()
+            gc.freeze()
 
 
 def default_dataset() -> nof.Dataset:
     """NHS England's files as the app opens on them, read once per server."""
     dataset = _default_dataset()
     _SHARED.add(dataset.fingerprint)
-    _freeze_once()
+    _freeze_new_objects()
     return _shielded(dataset)
 
 
