@@ -22,7 +22,9 @@ What it measures, all in one run so both sides share the machine's state:
     has already imported pandas and numpy, so whoever optimises knows where the time goes.
 
 Floor and subject runs are interleaved (floor, subject, subject, floor, ...) so that drift in the machine's load
-falls on both alike; medians are reported because the machine may be shared. The project's rule: speed is quoted as
+falls on both alike; medians are reported because the machine may be shared. For information each case also gives
+the median of the per-pair ratios and the ratio in CPU seconds (user + system of each subprocess, from getrusage),
+which other processes on a shared machine move less than wall time. The project's rule: speed is quoted as
 a ratio against a baseline run in the same command, never asserted as a time in a test.
 """
 
@@ -32,6 +34,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -54,11 +57,22 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
+CPU_S: list[float] = []  # CPU seconds (user + system) of each subprocess, in the order run
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _run(cmd: list[str]) -> float:
-    """Wall-clock seconds of one subprocess, its output discarded; a failure stops the benchmark."""
+    """Wall-clock seconds of one subprocess, its output discarded; a failure stops the benchmark. Its CPU seconds
+    (user + system, from getrusage of the finished children) are appended to ``CPU_S``."""
+    cpu = _children_cpu()
     start = time.perf_counter()
     done = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     elapsed = time.perf_counter() - start
+    CPU_S.append(_children_cpu() - cpu)
     if done.returncode != 0:
         raise SystemExit(f"benchmark command failed ({done.returncode}): {' '.join(cmd)}\n"
                          f"{done.stderr.decode(errors='replace')}")
@@ -78,18 +92,24 @@ def compare(floor_cmd: list[str], subject_cmd: list[str], repeat: int, min_lines
     """One warm-up of each, then ``repeat`` timed runs of each, interleaved in ABBA order."""
     _run(floor_cmd)
     _check_output(subject_cmd, min_lines)
-    floor, subject = [], []
+    floor, subject, floor_cpu, subject_cpu = [], [], [], []
     for i in range(repeat):
         if i % 2 == 0:
             floor.append(_run(floor_cmd))
+            floor_cpu.append(CPU_S[-1])
             subject.append(_run(subject_cmd))
+            subject_cpu.append(CPU_S[-1])
         else:
             subject.append(_run(subject_cmd))
+            subject_cpu.append(CPU_S[-1])
             floor.append(_run(floor_cmd))
+            floor_cpu.append(CPU_S[-1])
     f_med, s_med = statistics.median(floor), statistics.median(subject)
     return {
         "floor_cmd": " ".join(floor_cmd), "subject_cmd": " ".join(subject_cmd), "repeat": repeat,
-        "floor_s": floor, "subject_s": subject,
+        "floor_s": floor, "subject_s": subject, "floor_cpu_s": floor_cpu, "subject_cpu_s": subject_cpu,
+        # for information: the same ratio in CPU seconds, which a shared machine's load moves less than wall time
+        "cpu_ratio": statistics.median(subject_cpu) / statistics.median(floor_cpu),
         "floor_median_s": f_med, "subject_median_s": s_med, "ratio": s_med / f_med,
         # the ratio within each interleaved pair, as a check on drift: close to "ratio" when the load was steady
         "pair_ratio_median": statistics.median(s / f for s, f in zip(subject, floor)),
@@ -170,7 +190,7 @@ def _report(result: dict, floor: str, league: str, aim: float) -> None:
     print(f"    floor  ({floor}): {_fmt(result['floor_median_s'])}")
     print(f"    league ({league}): {_fmt(result['subject_median_s'])}")
     print(f"    ratio {result['ratio']:.2f}x (aim: at most {aim}x; {'met' if result['ratio'] <= aim else 'MISSED'}); "
-          f"median of pair ratios {result['pair_ratio_median']:.2f}x")
+          f"median of pair ratios {result['pair_ratio_median']:.2f}x; in CPU seconds {result['cpu_ratio']:.2f}x")
 
 
 def main(argv=None) -> int:
@@ -236,11 +256,12 @@ def main(argv=None) -> int:
             results["breakdown"][label] = steps
             print(f"    {label:16s} (B={b}): " + ", ".join(f"{k} {_fmt(v)}" for k, v in steps.items()))
 
-    print("\n| case | floor median | league median | ratio | aim |")
-    print("| --- | --- | --- | --- | --- |")
+    print("\n| case | floor median | league median | ratio | pair ratios | CPU ratio | aim |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     for label, r in rows:
         aim = r["aim"] if not label.startswith("synthetic") or "5,000 x" in label else None
         print(f"| {label} | {_fmt(r['floor_median_s'])} | {_fmt(r['subject_median_s'])} | {r['ratio']:.2f}x | "
+              f"{r['pair_ratio_median']:.2f}x | {r['cpu_ratio']:.2f}x | "
               + (f"<= {aim}x |" if aim else "growth |"))
     print("\n| step (in-process) | " + " | ".join(results["breakdown"]) + " |")
     print("| --- |" + " --- |" * len(results["breakdown"]))
