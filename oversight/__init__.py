@@ -7,61 +7,50 @@ Pure pandas, numpy and statsmodels; it never imports Streamlit. One pipeline ser
     data = nof.default_dataset()                 # or nof.read_files([...])
     result = nof.assess(data)                    # scores, averages, segments, override, ranks
     ranges = nof.likely_ranges(result, ["Q4 2025/26"])
+
+The names below are imported when first used (PEP 562), not with the package: ``python -m oversight`` always
+imports this package first, and the command line needs the reader, the model, the likely ranges and the formats,
+not the board capability module, the insights or the reproduction (about 25 ms of imports it would never use).
 """
 
-from . import capability, catalogue, rules
-from .banding import FixedCuts, PooledQuartiles, QuarterCuts, bracket_cuts
-from .catalogue import FRAMEWORK, Framework
-from .compare import Agreement, compare_tables
-from .formats import league_layout, neutralise_formulas, place_text, to_csv, value_text
-from .improvement import improvement_plan
-from .insights import changes_headline, hidden_problems, hidden_problems_headline, segment_changes
-from .io import Dataset, default_dataset, read_file, read_files, trust_register
-from .league import league_table
-from .model import Assessment, Method, assess, default_banding, published_summary
-from .problems import InputError, Problem, problems_frame
-from .reproduction import Reproduction, reproduce
-from .rules import segment
-from .uncertainty import likely_ranges
+from __future__ import annotations
 
-__all__ = [
-    "FRAMEWORK",
-    "Agreement",
-    "Assessment",
-    "Dataset",
-    "FixedCuts",
-    "Framework",
-    "InputError",
-    "Method",
-    "PooledQuartiles",
-    "Problem",
-    "QuarterCuts",
-    "assess",
-    "bracket_cuts",
-    "capability",
-    "catalogue",
-    "changes_headline",
-    "compare_tables",
-    "default_banding",
-    "default_dataset",
-    "hidden_problems",
-    "hidden_problems_headline",
-    "improvement_plan",
-    "league_layout",
-    "league_table",
-    "likely_ranges",
-    "neutralise_formulas",
-    "place_text",
-    "problems_frame",
-    "published_summary",
-    "read_file",
-    "read_files",
-    "reproduce",
-    "Reproduction",
-    "rules",
-    "segment",
-    "segment_changes",
-    "to_csv",
-    "trust_register",
-    "value_text",
-]
+import importlib
+
+#: Public name -> the module that defines it (a module's own name for the modules themselves).
+_WHERE = {
+    "capability": "capability", "catalogue": "catalogue", "rules": "rules",
+    "FixedCuts": "banding", "PooledQuartiles": "banding", "QuarterCuts": "banding", "bracket_cuts": "banding",
+    "FRAMEWORK": "catalogue", "Framework": "catalogue",
+    "Agreement": "compare", "compare_tables": "compare",
+    "league_layout": "formats", "neutralise_formulas": "formats", "place_text": "formats", "to_csv": "formats",
+    "value_text": "formats",
+    "improvement_plan": "improvement",
+    "changes_headline": "insights", "hidden_problems": "insights", "hidden_problems_headline": "insights",
+    "segment_changes": "insights",
+    "Dataset": "io", "default_dataset": "io", "read_file": "io", "read_files": "io", "trust_register": "io",
+    "league_table": "league",
+    "Assessment": "model", "Method": "model", "assess": "model", "default_banding": "model",
+    "published_summary": "model",
+    "InputError": "problems", "Problem": "problems", "problems_frame": "problems",
+    "Reproduction": "reproduction", "reproduce": "reproduction",
+    "segment": "rules",
+    "likely_ranges": "uncertainty",
+}
+
+__all__ = sorted(_WHERE, key=str.casefold)
+
+
+def __getattr__(name: str):
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'oversight' has no attribute {name!r}")
+    found = importlib.import_module(f".{module}", __name__)
+    value = found if module == name else getattr(found, name)
+    globals()[name] = value  # looked up once
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_WHERE})
+

@@ -240,15 +240,20 @@ _FAMILIES = [  # metric-ID pattern, lowest, highest, what it is, the fix
 
 def _check_ranges(name: str, frame: pd.DataFrame, problems: list[Problem]) -> None:
     """Scores lie in 1..4, segments are whole numbers 1..5, flags are 0 or 1."""
-    ids = pd.Series(frame["metric_id"].unique())
+    # Each distinct metric ID is matched once and the rows follow by their factorize codes (numpy, not a string
+    # comparison per row per family).
+    codes, uniques = pd.factorize(frame["metric_id"])
+    ids = pd.Series(uniques, dtype="str")
+    values = frame["value"].to_numpy(dtype=float)
     for pattern, lo, hi, what, fix in _FAMILIES:
-        members = set(ids[ids.str.fullmatch(pattern)])
-        if not members:
+        member = ids.str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool)
+        if not member.any():
             continue
+        in_family = np.where(codes >= 0, member[codes], False)
+        allowed = (values >= lo) & (values <= hi) if what == "a score" else np.isin(values, np.arange(lo, hi + 1))
+        bad = in_family & ~np.isnan(values) & ~allowed
         value = frame["value"]
-        allowed = value.between(lo, hi) if what == "a score" else value.isin(range(lo, hi + 1))
-        bad = frame["metric_id"].isin(members) & value.notna() & ~allowed
-        for idx in np.flatnonzero(bad.to_numpy())[:10]:
+        for idx in np.flatnonzero(bad)[:10]:
             v = value.iloc[idx]
             why = f"outside {lo} to {hi}" if not lo <= v <= hi else f"not a whole number from {lo} to {hi}"
             problems.append(Problem(name, f"{frame['metric_id'].iloc[idx]} is {what} but its Value is {v:g}, {why}.",

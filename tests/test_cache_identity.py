@@ -124,3 +124,87 @@ def test_the_default_data_and_assessment_are_shared_and_not_copied_per_call():
     at.run()
     assert not at.exception, at.exception
     assert at.session_state["same_data"] and not at.session_state["other_method_shared"]
+
+
+def test_the_app_reads_the_bundled_files_as_the_schema_checked_reader_does(default_data):
+    """The app skips the pandera schema for its own bundled files (a fresh server's first view paid about 1 s for
+    it): what it reads is the schema-checked dataset exactly, frames, dtypes, warnings and all."""
+    def script():
+        import streamlit as st
+
+        import ui.data as data
+
+        st.session_state["dataset"] = data.default_dataset()
+
+    at = AppTest.from_function(script, default_timeout=120).run()
+    assert not at.exception, at.exception
+    got = at.session_state["dataset"]
+    assert got.fingerprint == default_data.fingerprint
+    for name in ("metrics", "league"):
+        pd.testing.assert_frame_equal(getattr(got, name), getattr(default_data, name), check_exact=True)
+    assert (got.warnings, got.files) == (default_data.warnings, default_data.files)
+
+
+@pytest.mark.parametrize("quarter", ["Q1 2025/26", "Q4 2025/26"])
+def test_no_changes_is_the_full_tables_empty_slice(default_data, quarter):
+    """With no previous quarter the overview asks for an empty changes table; it is made from one quarter's trusts
+    only, and equals the full computation's empty slice exactly (columns, types, index)."""
+    import ui.data as data
+
+    assessment = nof.assess(default_data)
+    pd.testing.assert_frame_equal(data.no_changes(assessment, quarter), nof.segment_changes(assessment).iloc[0:0])
+
+
+def test_cached_compare_tables_is_the_engines_answer():
+    """ui.data.compare_tables (for the what-if page) gives what oversight.compare_tables gives, asked twice."""
+    def script():
+        import streamlit as st
+
+        import oversight as nof
+        import ui.data as data
+
+        official = data.assess(data.DEFAULT_KEY, nof.Method(), data.default_dataset())
+        other = data.assess(data.DEFAULT_KEY, nof.Method(override=False), data.default_dataset())
+        theirs, ours = (a.trusts[a.trusts["quarter"] == "Q4 2025/26"] for a in (official, other))
+        st.session_state["cached"] = [data.compare_tables(theirs, ours) for _ in range(2)]
+        st.session_state["direct"] = nof.compare_tables(theirs, ours)
+
+    at = AppTest.from_function(script, default_timeout=120).run()
+    assert not at.exception, at.exception
+    movers, agreement = at.session_state["direct"]
+    assert agreement.segment_changes > 0  # the override off moves trusts: the comparison has something to say
+    for got_movers, got_agreement in at.session_state["cached"]:
+        pd.testing.assert_frame_equal(got_movers, movers)
+        assert got_agreement == agreement
+
+
+def test_cached_trust_evidence_is_the_engines_answer():
+    """ui.data.trust_evidence (for the board capability page) gives what oversight.capability.trust_evidence gives
+    with the same ranges, asked twice, and a change to what it hands out is not seen by the next caller."""
+    def script():
+        import streamlit as st
+
+        import oversight as nof
+        import ui.data as data
+
+        method, dataset = nof.Method(), data.default_dataset()
+        result = data.assess(data.DEFAULT_KEY, method, dataset)
+        ranges = data.ranges(data.DEFAULT_KEY, method, tuple(dataset.quarters), result)
+        first = data.trust_evidence(data.DEFAULT_KEY, method, dataset.quarters, "Q4 2025/26", "RWX", result)
+        first.metrics["score"] = -1.0
+        st.session_state["cached"] = data.trust_evidence(data.DEFAULT_KEY, method, dataset.quarters, "Q4 2025/26",
+                                                         "RWX", result)
+        st.session_state["direct"] = nof.capability.trust_evidence(result, ranges, "Q4 2025/26", "RWX")
+
+    at = AppTest.from_function(script, default_timeout=300).run()
+    assert not at.exception, at.exception
+    got, want = at.session_state["cached"], at.session_state["direct"]
+    assert len(want.metrics) and (want.metrics["score"] > 0).all()
+    for field in dataclasses.fields(want):
+        a, b = getattr(got, field.name), getattr(want, field.name)
+        if isinstance(b, pd.DataFrame):
+            pd.testing.assert_frame_equal(a, b)
+        elif isinstance(b, pd.Series):
+            pd.testing.assert_series_equal(a, b)
+        else:
+            assert a == b, field.name

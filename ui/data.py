@@ -36,8 +36,10 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import gc
 import hashlib
 import inspect
+import sys
 import threading
 import time
 from collections import OrderedDict
@@ -66,8 +68,24 @@ def _fingerprint(value) -> str:
     return value.fingerprint
 
 
-#: How the caches hash what they are given: a dataset or an assessment by its content's fingerprint.
-HASH_FUNCS = {nof.Dataset: _fingerprint, nof.Assessment: _fingerprint}
+_FRAMEWORKS: dict[int, tuple] = {}  # id -> (framework, digest of its repr); the framework kept so its id is not reused
+
+
+def _method_key(method: nof.Method) -> str:
+    """A method's content as a short string: every field's repr, the framework (NHS England's whole catalogue of
+    metrics) by a digest of its repr worked out once per framework object. Streamlit's own hashing walks the
+    catalogue's hundreds of objects on every cached call, about 7 ms a call and 45 ms a page view."""
+    framework = method.framework
+    kept = _FRAMEWORKS.get(id(framework))
+    if kept is None or kept[0] is not framework:
+        kept = _FRAMEWORKS[id(framework)] = (framework, hashlib.sha256(repr(framework).encode()).hexdigest())
+    fields = [f"{f.name}={getattr(method, f.name)!r}" for f in dataclasses.fields(method) if f.name != "framework"]
+    return f"Method({', '.join(fields)}, framework={kept[1]})"
+
+
+#: How the caches hash what they are given: a dataset or an assessment by its content's fingerprint, a method by
+#: its fields (:func:`_method_key`).
+HASH_FUNCS = {nof.Dataset: _fingerprint, nof.Assessment: _fingerprint, nof.Method: _method_key}
 _SHARED: set[str] = set()  # fingerprints of the datasets and assessments the shared tier has made
 
 
@@ -150,13 +168,44 @@ def cached(show_spinner: bool | str = False, shared_entries: int = SHARED_ENTRIE
 
 @st.cache_resource(show_spinner="Loading NHS England's files...")
 def _default_dataset() -> nof.Dataset:
-    return _keep_fingerprint(nof.default_dataset())
+    # The bundled files are read without the pandera schema: the reader's own checks refuse everything the schema
+    # would, and for these fixed files the schema changes nothing (the same fingerprint either way: see
+    # tests/test_cache_identity.py). Importing pandera and validating took about 1 s of a fresh server's first view.
+    from oversight._bundled import DEFAULT_FILES, DEFAULT_LEAGUE
+
+    return _keep_fingerprint(nof.read_files([*DEFAULT_FILES, DEFAULT_LEAGUE], validate=False))
+
+
+_FROZEN_AT = [0, 0]  # how many modules were loaded when objects were last frozen; how many freezes so far
+MAX_FREEZES = 10  # per process: the app's pages import a few batches of modules; a test run imports many more
+_FREEZE_LOCK = threading.Lock()
+
+
+def _freeze_new_objects() -> None:
+    """Move every object alive now out of the garbage collector's sight (``gc.freeze``), the first time and again
+    whenever modules were imported since (a page's first visit may import scipy, statsmodels or vl-convert).
+
+    Streamlit runs a full collection after every script run (``runner.postScriptGC``), which walks every tracked
+    object in the process: about 140,000 here once the app is loaded, some 70 ms of server CPU per page view, more
+    than most pages' own work. Frozen objects are still freed by reference counting as usual; only a reference
+    cycle among them would stay: modules and the shared data are kept for the life of the server, and what else is
+    alive at a freeze (the sessions' script runs) is small, held once per freeze, and freezes are few (one per
+    batch of new imports, at most :data:`MAX_FREEZES` per process). Objects made later are collected as before."""
+    loaded = len(sys.modules)
+    if loaded <= _FROZEN_AT[0] or _FROZEN_AT[1] >= MAX_FREEZES:
+        return
+    with _FREEZE_LOCK:
+        if loaded > _FROZEN_AT[0] and _FROZEN_AT[1] < MAX_FREEZES:
+            _FROZEN_AT[:] = [loaded, _FROZEN_AT[1] + 1]
+            gc.collect()
+            gc.freeze()
 
 
 def default_dataset() -> nof.Dataset:
     """NHS England's files as the app opens on them, read once per server."""
     dataset = _default_dataset()
     _SHARED.add(dataset.fingerprint)
+    _freeze_new_objects()
     return _shielded(dataset)
 
 
@@ -308,10 +357,19 @@ def league(key: str, method: nof.Method, quarter: str, assessment: nof.Assessmen
 def changes(key: str, method: nof.Method, quarter: str, previous: str | None, assessment) -> pd.DataFrame:
     """Who changed segment between ``previous`` and ``quarter``, against ``previous``'s likely ranges (no rows when
     ``previous`` is None)."""
-    if previous is None:
-        return nof.segment_changes(assessment).iloc[0:0]
+    if previous is None:  # nothing to compare with: the empty table, without every quarter's changes and drivers
+        return no_changes(assessment, quarter)
     out = nof.segment_changes(assessment, ranges(key, method, (previous,), assessment))
     return out[out["quarter"] == quarter]
+
+
+def no_changes(assessment: nof.Assessment, quarter: str) -> pd.DataFrame:
+    """The segment-changes table with no rows (its columns and types as :func:`oversight.segment_changes` gives
+    them), from ``quarter``'s trusts alone: a quarter with nothing before it has no changes, and working out every
+    other quarter's changes and their drivers to throw them away was about 0.3 s of a fresh server's first view."""
+    one = dataclasses.replace(assessment, trusts=assessment.trusts[assessment.trusts["quarter"] == quarter],
+                              scores=assessment.scores[assessment.scores["quarter"] == quarter])
+    return nof.segment_changes(one).iloc[0:0].astype({"drivers": "str"})
 
 
 @cached()
@@ -411,3 +469,47 @@ def league_layout_csv(table: pd.DataFrame) -> bytes:
     ``functools.partial``, not a lambda, which would keep the whole page's variables (the dataset among them) for as
     long as Streamlit keeps the button."""
     return csv_bytes(nof.league_layout(table))
+
+
+@cached()
+def _type_quarters(dataset: nof.Dataset) -> dict[str, list[str]]:
+    from . import state
+
+    return state.type_quarters(dataset)
+
+
+def type_quarters(dataset: nof.Dataset) -> dict[str, list[str]]:
+    """:func:`ui.state.type_quarters` (the quarters each trust type has data for), worked out once per dataset:
+    it merges and de-duplicates every metric row, about 15 ms a page view when asked afresh (``View.
+    previous_quarter`` does on the overview). A new dict of new lists, so a caller may change its own."""
+    return {t: list(q) for t, q in _type_quarters(dataset).items()}
+
+
+@cached()
+def compare_tables(theirs: pd.DataFrame, ours: pd.DataFrame):
+    """:func:`oversight.compare_tables` (who moves between two league tables, and how far the tables agree),
+    cached by the two tables' content: the what-if page asks it on every rerun (about 40 ms), with the same two
+    tables until the method or an edit changes."""
+    return nof.compare_tables(theirs, ours)
+
+
+@cached(shared_entries=256)  # a trust and a quarter each, as metric_spread
+def _trust_evidence(key: str, method: nof.Method, quarters: tuple, quarter: str, trust: str, assessment):
+    from oversight import capability
+
+    return capability.trust_evidence(assessment, ranges(key, method, quarters, assessment), quarter, trust)
+
+
+def trust_evidence(key: str, method: nof.Method, quarters, quarter: str, trust: str, assessment):
+    """:func:`oversight.capability.trust_evidence` of ``trust`` in ``quarter``, with the likely ranges of
+    ``quarters`` (the board capability page passes every quarter of the dataset), worked out once per trust and
+    quarter (about 75 ms a rerun of that page). Its tables are shallow copies, so a page that changes them
+    changes its own."""
+    found = _trust_evidence(key, method, tuple(quarters), quarter, trust, assessment)
+
+    def own(value):
+        if isinstance(value, pd.DataFrame | pd.Series):
+            return value.copy(deep=False)
+        return dict(value) if isinstance(value, dict) else value
+
+    return dataclasses.replace(found, **{f.name: own(getattr(found, f.name)) for f in dataclasses.fields(found)})
