@@ -135,13 +135,15 @@ def _in_range(option: str, value: int | None, low: int, high: int, default: int)
 
 
 def _league(args) -> int:
+    import pandas as pd
+
     from . import _cells
     from .banding import FixedCuts
     from .catalogue import TRUST_TYPE_CODES
     from .formats import league_layout, to_csv
     from .league import THEIRS, league_table
     from .model import Method, assess
-    from .uncertainty import DEFAULT_REPLICATES, DEFAULT_SEED, likely_ranges
+    from .uncertainty import DEFAULT_REPLICATES, DEFAULT_SEED, RANGE_COLUMNS, likely_ranges
 
     method = Method(banding=FixedCuts(_cuts(args.cuts))) if args.cuts else Method()
     replicates = _in_range("--bootstrap", args.bootstrap, 1, _limits.MAX_BOOTSTRAP, DEFAULT_REPLICATES)
@@ -156,8 +158,12 @@ def _league(args) -> int:
     dataset = _read(args)
     quarter = _pick_quarter(dataset, args.quarter)
     assessment = assess(dataset.only([quarter]), method, details=False)
-    ranges = likely_ranges(assessment, [quarter], replicates=replicates, seed=seed)
-    table = league_table(assessment, quarter, ranges, plan=False)
+    # NHS England's own ranges where their league table gives them; our bootstrap only when a printed row lacks one.
+    table = league_table(assessment, quarter, pd.DataFrame(columns=RANGE_COLUMNS), plan=False)
+    printed = table if not wanted else table[table["trust_type"] == wanted]
+    if (printed["range_source"] != THEIRS).any():
+        ranges = likely_ranges(assessment, [quarter], replicates=replicates, seed=seed)
+        table = league_table(assessment, quarter, ranges, plan=False)
     if wanted:
         if wanted not in set(table["trust_type"]):
             raise _Usage(f"--trust-type '{args.trust_type}' ({wanted}) is not in the files for {quarter}; they hold "

@@ -246,6 +246,10 @@ def mean_range(scores, weights=None, *, level: float = LEVEL, replicates: int = 
     return float(round_half_up(np.atleast_1d(lo)[0])), float(round_half_up(np.atleast_1d(hi)[0]))
 
 
+RANGE_COLUMNS = ["quarter", "trust_code", "score_lo", "score_hi", "rank_lo", "rank_hi", "segment_lo", "segment_hi",
+                 "p_worse_segment", "range_method"]
+
+
 def likely_ranges(assessment, quarters=None, *, replicates: int = DEFAULT_REPLICATES, seed: int = DEFAULT_SEED,
                   score_method: str = "exact", level: float = LEVEL, percentile_method: str = "linear") -> pd.DataFrame:
     """Likely ranges of average score and rank for every trust in the given quarters (default: all).
@@ -322,8 +326,7 @@ def likely_ranges(assessment, quarters=None, *, replicates: int = DEFAULT_REPLIC
             frame = _published_ranges(frame, fixed, assessment)
         out.append(frame)
     if not out:
-        return pd.DataFrame(columns=["quarter", "trust_code", "score_lo", "score_hi", "rank_lo", "rank_hi",
-                                     "segment_lo", "segment_hi", "p_worse_segment", "range_method"])
+        return pd.DataFrame(columns=RANGE_COLUMNS)
     return pd.concat(out, ignore_index=True)
 
 

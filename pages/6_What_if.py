@@ -27,7 +27,7 @@ st.caption("Your method choices and edits are in this page's address: copy it to
 ui.state.publish(ui.state.GLOBAL + controls.METHOD_PARAMS + controls.WHATIF_PARAMS)
 
 changed = ui.data.assess_edited(controls.edits_key(view.key, edits), method, view.dataset, edits)
-movers, agreement = nof.compare_tables(view.table(official.trusts), view.table(changed.trusts))
+movers, agreement = ui.data.compare_tables(view.table(official.trusts), view.table(changed.trusts))
 moved = movers[(movers["segment_change"] != 0) | (movers["rank_change"] != 0)]
 
 st.header("Who moves")

@@ -24,7 +24,7 @@ table = view.table(result.trusts)
 ui.show.require_rows(table, view)
 trust = view.trust or table.sort_values(["rank", "trust_name"])["trust_code"].iloc[0]
 ranges = ui.data.ranges(view.key, view.method, tuple(view.dataset.quarters), result)
-evidence = nof.capability.trust_evidence(result, ranges, view.quarter, trust)
+evidence = ui.data.trust_evidence(view.key, view.method, view.dataset.quarters, view.quarter, trust, result)
 me = evidence.trust
 if not view.trust:
     st.info(ui.md("No trust is highlighted in the sidebar, so this shows the top of the table: {} (rank {} of {}). "

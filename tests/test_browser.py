@@ -183,6 +183,30 @@ def test_upload_ranks_and_a_bad_file_keeps_it(page, base_url, tmp_path):
     full_screenshot(page, screenshot_dir() / "upload_bad_file.png")
 
 
+def test_a_download_is_made_on_click_and_its_formulas_are_neutralised(page, base_url, tmp_path):
+    """Tables hand their download button a function, so the CSV is written when it is clicked: the file saved is
+    the upload's ranking, with a spreadsheet formula in a trust name neutralised."""
+    import oversight
+
+    example = oversight.io.template_example(oversight.default_dataset())
+    formula = '=HYPERLINK("http://example.com","click")'
+    code = example["trust_code"].iloc[0]
+    example.loc[example["trust_code"] == code, "trust_name"] = formula
+    evil = tmp_path / "evil.csv"
+    evil.write_text(example.to_csv(index=False), encoding="utf-8")  # not oversight.to_csv: that would neutralise it
+    open_page(page, base_url + "/Upload")
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(evil))
+    page.get_by_text("Ranking of your upload").wait_for(timeout=30_000)
+    settle(page)
+    with page.expect_download(timeout=30_000) as saved:
+        page.get_by_role("button", name="Download upload ranking Q4 2025/26 (CSV)").click()
+    import pandas as pd
+
+    served = pd.read_csv(saved.value.path(), dtype=str, keep_default_na=False)
+    assert len(served) == 6
+    assert served.loc[served["trust_code"] == code, "trust_name"].iloc[0] == "'" + formula
+
+
 def outside_requests(page, base_url: str) -> list[str]:
     """Start recording every request ``page`` makes to a host other than the app's; returns the (growing) list."""
     outside = []

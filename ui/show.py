@@ -3,6 +3,7 @@ and the line under each number saying its method and source."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import re
@@ -82,8 +83,9 @@ def table(frame: pd.DataFrame, name: str, *, column_config=None, height="auto", 
     st.dataframe(nof.neutralise_formulas(shown), hide_index=True, column_config=_headed(frame, column_config, True),
                  height=height, row_height=WRAP_ROW_HEIGHT if wrap else None, key=element_key("table", name),
                  placeholder="–")
-    st.download_button(md("Download {} (CSV)", name), data.csv_bytes(frame), file_name=f"{_slug(name)}.csv",
-                       mime="text/csv", icon=":material/download:", key=element_key("csv", name), on_click="ignore")
+    st.download_button(md("Download {} (CSV)", name), functools.partial(data.csv_bytes, frame),  # made on click
+                       file_name=f"{_slug(name)}.csv", mime="text/csv", icon=":material/download:",
+                       key=element_key("csv", name), on_click="ignore")
 
 
 @st.cache_data(show_spinner=False, max_entries=256, max_size="64MB", ttl=data.SESSION_TTL)
@@ -146,8 +148,9 @@ def chart(builder, args: tuple, frame: pd.DataFrame, name: str, alt_text: str, *
                      placeholder="–", key=element_key("chart-table", name))
     slug = _slug(name)
     row = st.container(horizontal=True)
-    row.download_button(md("Download {}: data (CSV)", name), data.csv_bytes(frame), file_name=f"{slug}.csv",
-                        mime="text/csv", icon=":material/download:", key=element_key("csv", name), on_click="ignore")
+    row.download_button(md("Download {}: data (CSV)", name), functools.partial(data.csv_bytes, frame),
+                        file_name=f"{slug}.csv", mime="text/csv", icon=":material/download:",
+                        key=element_key("csv", name), on_click="ignore")
     row.download_button(md("Download {}: chart (SVG)", name), _chart_file(spec, "svg"), file_name=f"{slug}.svg",
                         mime="image/svg+xml", icon=":material/image:", key=element_key("svg", name), on_click="ignore")
     row.download_button(md("Download {}: chart (PNG)", name), _chart_file(spec, "png"), file_name=f"{slug}.png",

@@ -75,7 +75,7 @@ def sidebar(page_params: tuple[state.Param, ...] = ()) -> state.View:
                      format_func=lambda k: "NHS England's data (default)" if k == data.DEFAULT_KEY else "Your upload")
         key, dataset, label = current_dataset(files)
 
-        by_type = _type_quarters(key, dataset)
+        by_type = data.type_quarters(dataset)
         types = list(by_type)
         default_type = nof.catalogue.ACUTE if nof.catalogue.ACUTE in types else types[0]
         state.choose("trust_type", types, default_type)
@@ -141,11 +141,6 @@ def _latest_links(by_type: dict[str, list[str]]) -> None:
 def _go_to(trust_type: str, quarter: str) -> None:
     st.session_state["trust_type"], st.session_state["quarter"] = trust_type, quarter
     st.session_state["trust"] = st.session_state["region"] = None
-
-
-@data.cached()
-def _type_quarters(key: str, _dataset: nof.Dataset) -> dict[str, list[str]]:
-    return state.type_quarters(_dataset)
 
 
 @data.cached()

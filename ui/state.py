@@ -172,7 +172,9 @@ class View:
     @property
     def previous_quarter(self) -> str | None:
         """The quarter before this view's among those its trust type has data for, if there is one."""
-        quarters = type_quarters(self.dataset).get(self.trust_type, [])
+        from . import data  # worked out once per dataset there (ui.data does not import ui.state at import time)
+
+        quarters = data.type_quarters(self.dataset).get(self.trust_type, [])
         i = quarters.index(self.quarter) if self.quarter in quarters else 0
         return quarters[i - 1] if i else None
 
