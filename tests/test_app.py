@@ -56,8 +56,10 @@ def engine_table(assessment: nof.Assessment, quarter: str) -> pd.DataFrame:
 
 
 def shown(frame: pd.DataFrame, columns=LEAGUE_COLUMNS) -> pd.DataFrame:
-    """A table on screen in a comparable form: chosen columns, plain dtypes, sorted by rank then name."""
-    out = frame[columns].sort_values(["rank", "trust_name"]).reset_index(drop=True)
+    """A table on screen in a comparable form: chosen columns, plain dtypes, sorted by rank then name (the
+    highlighted trust's name without its on-screen mark)."""
+    out = frame[columns].assign(trust_name=frame["trust_name"].str.removeprefix(ui.show.MARK))
+    out = out.sort_values(["rank", "trust_name"]).reset_index(drop=True)
     return out.astype({c: "float64" for c in columns if c != "trust_name"})
 
 

@@ -102,7 +102,7 @@ def test_compare_shows_one_metrics_trend_across_quarters(compare_wirral, default
 def test_every_trusts_domain_segments_in_one_table(compare_wirral, default_assessment):
     domains = table_with(compare_wirral, "trust_name", "People and workforce")
     assert len(domains) == 61
-    wirral = domains[domains["trust_name"].str.startswith("Wirral")].iloc[0]
+    wirral = domains[domains["trust_name"] == "▶ Wirral Community Health and Care NHS Foundation Trust"].iloc[0]
     assert wirral["People and workforce"] == 4
     d = default_assessment.domains
     engine = d[(d["quarter"] == Q4) & (d["domain"] == "People and workforce")]
