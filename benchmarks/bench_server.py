@@ -36,17 +36,21 @@ import contextlib
 import json
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.browser_helpers import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, free_port, settle  # noqa: E402
+from tests.browser_helpers import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    VIEWPORT,
+    free_port,
+    settle,
+    streamlit_process,
+)
 
 AIM_CPU = 0.15  # seconds of server CPU per page view
 AIM_FIRST = 1.5  # first view on a fresh server, as a multiple of a warm view of the same page
@@ -119,35 +123,11 @@ def new_browser(chromium):
 
 @contextlib.contextmanager
 def serve(app: Path, port: int, timeout: float = 60):
-    """``streamlit run`` of ``app`` on 127.0.0.1:``port``; yields (base URL, Popen); always stops it."""
-    url = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
-             "--browser.gatherUsageStats", "false", "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--server.fileWatcherType", "none"], cwd=app, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + timeout
-            while True:
-                try:
-                    with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
-                        if response.status == 200:
-                            break
-                except OSError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    raise SystemExit(f"streamlit did not start on {url}:\n{log.read().decode(errors='replace')}")
-                time.sleep(0.25)
-            time.sleep(1.0)  # let the server finish starting up before counting
-            yield url, proc
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+    """``streamlit run`` of ``app`` on 127.0.0.1:``port`` (the same port twice, so the browser's cache of the front
+    end's files serves both servers); yields (base URL, Popen) a second after it answers; always stops it."""
+    with streamlit_process(timeout, app_dir=app, port=port) as (url, proc):
+        time.sleep(1.0)  # let the server finish starting up before counting
+        yield url, proc
 
 
 def warm_views(context, base: str, pid: int, pages, views: int, quiet: float) -> dict:

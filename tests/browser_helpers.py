@@ -43,10 +43,11 @@ def _healthy(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def streamlit_process(timeout: float = 60, app_dir: Path = ROOT, extra_args: tuple[str, ...] = ()):
-    """Run the app in ``app_dir`` with `streamlit run` on a free port; yield (base URL, the server's Popen); always
-    stop it (terminate, then kill)."""
-    port = free_port()
+def streamlit_process(timeout: float = 60, app_dir: Path = ROOT, extra_args: tuple[str, ...] = (),
+                      port: int | None = None):
+    """Run the app in ``app_dir`` with `streamlit run` on ``port`` (default: a free one); yield (base URL, the
+    server's Popen); always stop it (terminate, then kill)."""
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(
