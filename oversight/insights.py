@@ -394,20 +394,24 @@ def metric_trend(assessment, metric_id: str, trust_type: str) -> pd.DataFrame:
                ].reset_index(drop=True)
 
 
-def compare_trusts(assessment, ranges: pd.DataFrame, quarter: str, trust_codes) -> pd.DataFrame:
+def compare_trusts(assessment, league: pd.DataFrame, quarter: str, trust_codes) -> pd.DataFrame:
     """Two to five trusts side by side: one row per metric (and the summary rows first), one column per trust,
-    each cell the value in its own units with its place among peers ('7.49 %, 52nd of 61')."""
+    each cell the value in its own units with its place among peers ('7.49 %, 52nd of 61'). ``league`` is the
+    quarter's :func:`oversight.league_table`, whose likely ranges (NHS England's where published) are shown with
+    whose they are."""
     codes = list(dict.fromkeys(trust_codes))
     t = assessment.trusts
     t = t[(t["quarter"] == quarter) & t["trust_code"].isin(codes)].set_index("trust_code").reindex(codes)
-    r = ranges[ranges["quarter"] == quarter].set_index("trust_code").reindex(codes)
+    r = league.set_index("trust_code").reindex(codes)
     size = assessment.trusts[assessment.trusts["quarter"] == quarter].groupby("trust_type")["trust_code"].count()
     head = {
         "Rank": [f"{int(k)} of {size.get(ty, 0)}" if pd.notna(k) else "" for k, ty in zip(t["rank"], t["trust_type"])],
         "Segment": [f"{int(x)}" if pd.notna(x) else "" for x in t["final_segment"]],
         "Average score": [f"{x:.2f}" if pd.notna(x) else "" for x in t["average_score_2dp"]],
-        "Likely range of rank (ours)": [f"{int(a)} to {int(b)}" if pd.notna(a) else "" for a, b in
-                                        zip(r["rank_lo"], r["rank_hi"])],
+        "Likely range of average score": [f"{x} ({by})" if x else "" for x, by in zip(r["score_range"].fillna(""),
+                                                                                     r["range_by"])],
+        "Likely range of rank": [f"{x} ({by})" if x else "" for x, by in zip(r["rank_range"].fillna(""),
+                                                                             r["range_by"])],
     }
     rows = [{"Metric": k, "Domain": "", **dict(zip(codes, v))} for k, v in head.items()]
     s = assessment.scores

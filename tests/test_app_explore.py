@@ -140,3 +140,10 @@ def test_the_overview_says_how_many_changes_are_within_the_noise():
     changes = table_with(at, "trust_name", "noise", "reason")
     assert (changes["noise"] == "inside").sum() == 18
     assert pd.Series(changes["reason"]).str.len().gt(0).all()
+
+
+def test_compare_shows_whose_likely_ranges_it_quotes(compare_wirral):
+    grid = table_with(compare_wirral, "Metric").set_index("Metric")
+    wirral = "Wirral Community Health and Care NHS Foundation Trust"
+    assert grid.loc["Likely range of rank", wirral] == "1 to 50 (NHS England)"  # their published Q4 range
+    assert grid.loc["Likely range of average score", wirral] == "1.28 to 2.78 (NHS England)"

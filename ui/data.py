@@ -419,7 +419,7 @@ def metric_trend(key: str, method: nof.Method, metric_id: str, trust_type: str, 
 def compare_trusts(key: str, method: nof.Method, quarter: str, codes: tuple[str, ...], assessment) -> pd.DataFrame:
     from oversight import insights
 
-    return insights.compare_trusts(assessment, ranges(key, method, (quarter,), assessment), quarter, codes)
+    return insights.compare_trusts(assessment, league(key, method, quarter, assessment), quarter, codes)
 
 
 @cached()
