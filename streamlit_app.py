@@ -47,7 +47,8 @@ with left:
                   highlight=view.trust_name, wrap=True)
 with right:
     st.header("Strong overall, struggling somewhere")
-    st.markdown(ui.plain(nof.hidden_problems_headline(hidden, result, view.quarter, view.trust_type)))
+    st.markdown(ui.plain(nof.hidden_problems_headline(hidden, result, view.quarter, view.trust_type,
+                                                    table["trust_code"])))
     worst = hidden[hidden["kind"] == "hidden problem"].head(8)
     if len(worst):
         st.markdown(ui.md_list("**{}** (rank {}): {}", worst[["trust_name", "rank", "problem"]].itertuples(

@@ -48,8 +48,7 @@ def hidden_problems(assessment, ranges: pd.DataFrame, quarter: str) -> pd.DataFr
     """
     t = assessment.trusts
     t = t[t["quarter"] == quarter]
-    size = t.groupby("trust_type")["trust_code"].transform("count")
-    strong = t[(t["final_segment"] <= 2) | (t["rank"] <= STRONG_SHARE * size)]
+    strong = t[looks_strong(t)]
     weak = weak_metrics(assessment, quarter)
     weak = weak[weak["trust_code"].isin(strong["trust_code"])].sort_values(["score", "imr_rank"], ascending=False)
     d = assessment.domains
@@ -79,12 +78,21 @@ def hidden_problems(assessment, ranges: pd.DataFrame, quarter: str) -> pd.DataFr
     return out.drop(columns="_order").reset_index(drop=True)
 
 
-def hidden_problems_headline(hidden: pd.DataFrame, assessment, quarter: str, trust_type: str) -> str:
-    """The count in words: 'Of the 30 mental health and community trusts that look strong ..., 18 have a hidden
-    problem ... and 6 more hold a fragile position.'"""
+def looks_strong(trusts: pd.DataFrame) -> pd.Series:
+    """Which trusts of one quarter look strong: segment 1 or 2, or the top quarter of their own type's table."""
+    size = trusts.groupby("trust_type")["trust_code"].transform("count")
+    return (trusts["final_segment"] <= 2) | (trusts["rank"] <= STRONG_SHARE * size)
+
+
+def hidden_problems_headline(hidden: pd.DataFrame, assessment, quarter: str, trust_type: str,
+                             codes=None) -> str:
+    """The count in words: '18 of the 30 mental health and community trusts that look strong ... have a hidden
+    problem ... 9 more hold a fragile position.' ``codes``: only these trusts are counted (a region, say), each still
+    judged against its whole table; ``hidden`` is the list shown."""
     t = assessment.trusts
-    t = t[(t["quarter"] == quarter) & (t["trust_type"] == trust_type)]
-    strong = int(((t["final_segment"] <= 2) | (t["rank"] <= STRONG_SHARE * len(t))).sum())
+    t = t[t["quarter"] == quarter]
+    t = t[looks_strong(t) & (t["trust_type"] == trust_type)]
+    strong = int(len(t) if codes is None else t["trust_code"].isin(set(codes)).sum())
     mine = hidden[hidden["trust_type"] == trust_type]
     n_hidden = int((mine["kind"] == "hidden problem").sum())
     n_fragile = int((mine["kind"] == "fragile position").sum())

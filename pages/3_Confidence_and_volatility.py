@@ -33,7 +33,8 @@ ui.show.source(view, ranges["range_method"].iloc[0] + "; cut points: " + result.
 
 st.header("Hidden problems: good overall, struggling somewhere")
 hidden = view.table(ui.data.hidden_problems(view.key, view.method, view.quarter, result).assign(quarter=view.quarter))
-st.markdown(ui.plain(nof.hidden_problems_headline(hidden, result, view.quarter, view.trust_type)))
+st.markdown(ui.plain(nof.hidden_problems_headline(hidden, result, view.quarter, view.trust_type,
+                                                    table["trust_code"])))
 st.caption(ui.plain(insights.HIDDEN_RULE))
 if not hidden.empty:
     ui.show.table(hidden[["trust_name", "rank", "final_segment", "kind", "problem", "p_worse_segment"]],

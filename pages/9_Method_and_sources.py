@@ -4,6 +4,7 @@ metric's rule, comparison group, reporting period and source."""
 import streamlit as st
 
 import ui
+from oversight import uncertainty
 
 ui.page_setup("Method and sources", ":material/menu_book:")
 view = ui.sidebar()
@@ -41,13 +42,12 @@ else:
 
 st.header("Whose likely ranges", anchor=False)
 ranges = rep.summary[rep.summary["what"].str.startswith("likely range")] if len(rep.summary) else rep.summary
-st.markdown("NHS England publishes likely ranges in its league tables (in these files: "
-            + (ui.md("{}", ", ".join(sorted(set(ranges["quarter"])))) if len(ranges) else "none")
-            + "). Where they exist the app shows theirs, labelled **NHS England**; elsewhere it shows "
-              "**our estimate**, "
-              "made the same way: a percentile bootstrap of each trust's own metric scores, re-segmented and "
-              "re-ranked in every one of 5,000 replicates (seed 2025); where every score weighs the same, the score "
-              "range is worked out exactly rather than sampled.")
+st.markdown(ui.md("NHS England publishes likely ranges in its league tables (in these files: {}). Where they exist "
+                  "the app shows theirs, labelled **NHS England**; elsewhere it shows **our estimate**, made the same "
+                  "way: a percentile bootstrap of each trust's own metric scores, re-segmented and re-ranked in every "
+                  "one of {:,} replicates (seed {}); where every score weighs the same, the score range is worked out "
+                  "exactly rather than sampled.", ", ".join(sorted(set(ranges["quarter"]))) or "none",
+                  uncertainty.DEFAULT_REPLICATES, uncertainty.DEFAULT_SEED))
 for r in ranges.itertuples():
     st.markdown(ui.md("- {} ({}, {}): ours equal theirs for {} of {} trusts and are within {} for {}.", r.what,
                       r.trust_type, r.quarter, r.exact, r.published,

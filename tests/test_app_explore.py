@@ -7,7 +7,7 @@ import pytest
 
 import oversight as nof
 from oversight import catalogue as cat
-from tests.apptest_helpers import AMR, COMPARE, METHOD, MHC_LINK, OVERVIEW, open_app, table_with, texts
+from tests.apptest_helpers import AMR, COMPARE, CONFIDENCE, METHOD, MHC_LINK, OVERVIEW, open_app, table_with, texts
 
 Q1, Q4 = "Q1 2025/26", "Q4 2025/26"
 WIRRAL = "RY7"
@@ -147,3 +147,18 @@ def test_compare_shows_whose_likely_ranges_it_quotes(compare_wirral):
     wirral = "Wirral Community Health and Care NHS Foundation Trust"
     assert grid.loc["Likely range of rank", wirral] == "1 to 50 (NHS England)"  # their published Q4 range
     assert grid.loc["Likely range of average score", wirral] == "1.28 to 2.78 (NHS England)"
+
+
+def test_the_region_filter_narrows_the_hidden_problems_and_the_changes_too(default_assessment):
+    """Tables without a region column (the hidden problems, the segment changes) are filtered by the same rule."""
+    t = default_assessment.trusts
+    london = set(t[(t["quarter"] == Q4) & (t["trust_type"] == cat.MHC) & (t["region"] == "London")]["trust_name"])
+    at = open_app(CONFIDENCE, MHC_LINK | {"region": "London"})
+    hidden = table_with(at, "trust_name", "kind", "problem")
+    assert len(hidden) > 0 and set(hidden["trust_name"]) <= london
+    headline = next(x for x in texts(at, ("markdown",)) if "have a hidden problem" in x or "has a hidden" in x)
+    strong = int(headline.split(" of the ")[1].split()[0])
+    assert len(hidden) <= strong <= len(london)
+    overview = open_app(OVERVIEW, MHC_LINK | {"region": "London"})
+    changes = table_with(overview, "trust_name", "noise", "reason")
+    assert set(changes["trust_name"]) <= london

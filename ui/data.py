@@ -486,6 +486,16 @@ def type_quarters(dataset: nof.Dataset) -> dict[str, list[str]]:
 
 
 @cached()
+def roster(dataset: nof.Dataset) -> pd.DataFrame:
+    """Every loaded trust once: ``trust_code``, ``trust_type``, ``trust_subtype``, ``region`` (for the sidebar's
+    filters, whatever columns the table being filtered has)."""
+    columns = ["trust_code", "trust_type", "trust_subtype", "region"]
+    frames = [f[columns] for f in (dataset.metrics, dataset.league) if len(f)]
+    return pd.concat(frames).drop_duplicates("trust_code").reset_index(drop=True) if frames else pd.DataFrame(
+        columns=columns)
+
+
+@cached()
 def compare_tables(theirs: pd.DataFrame, ours: pd.DataFrame):
     """:func:`oversight.compare_tables` (who moves between two league tables, and how far the tables agree),
     cached by the two tables' content: the what-if page asks it on every rerun (about 40 ms), with the same two

@@ -151,18 +151,19 @@ class View:
         """Rows of ``frame`` for this view's trust type, in every quarter (non-specialist acute only, and one region
         only, if asked; ranks stay those of the whole table)."""
         rows = frame[frame["trust_type"] == self.trust_type]
-        if self.non_specialist and "trust_subtype" in rows:
-            rows = rows[rows["trust_subtype"] != nof.catalogue.SPECIALIST_SUBTYPE]
-        if self.region and "region" in rows:
-            rows = rows[rows["region"] == self.region]
-        return rows
+        if not (self.non_specialist or self.region):
+            return rows
+        # By trust code against the loaded files' roster, so that a table without subtype or region columns (the
+        # hidden problems, the segment changes) is filtered like every other.
+        from . import data
 
-    @property
-    def filters(self) -> str:
-        """The filters that narrow the table, in words ('' when none)."""
-        parts = (["non-specialist trusts only"] if self.non_specialist else []) + (
-            [f"{self.region} region only"] if self.region else [])
-        return "; ".join(parts)
+        roster = data.roster(self.dataset)
+        keep = roster["trust_type"] == self.trust_type
+        if self.non_specialist:
+            keep &= roster["trust_subtype"] != nof.catalogue.SPECIALIST_SUBTYPE
+        if self.region:
+            keep &= roster["region"] == self.region
+        return rows[rows["trust_code"].isin(set(roster.loc[keep, "trust_code"]))]
 
     def table(self, frame):
         """Rows of ``frame`` for this view's quarter and trust type."""
