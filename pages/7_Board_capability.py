@@ -23,9 +23,10 @@ st.markdown("**Nothing is kept on the server beyond this session:** the ratings 
 table = view.table(result.trusts)
 ui.show.require_rows(table, view)
 trust = view.trust or table.sort_values(["rank", "trust_name"])["trust_code"].iloc[0]
-ranges = ui.data.ranges(view.key, view.method, tuple(view.dataset.quarters), result)
-evidence = ui.data.trust_evidence(view.key, view.method, view.dataset.quarters, view.quarter, trust, result)
+ranges = ui.data.ranges(view.key, view.method, (view.quarter,), result)  # the quarter the evidence is for
+evidence = ui.data.trust_evidence(view.key, view.method, (view.quarter,), view.quarter, trust, result)
 me = evidence.trust
+rank_range, score_range = range_text(me["rank_lo"], me["rank_hi"], 0), range_text(me["score_lo"], me["score_hi"], 2)
 if not view.trust:
     st.info(ui.md("No trust is highlighted in the sidebar, so this shows the top of the table: {} (rank {} of {}). "
                   "Choose a trust under Trust to highlight to assess another.", me["trust_name"], me["rank"],
@@ -37,12 +38,11 @@ cols = st.columns(4)
 cols[0].metric("Segment", int(me["final_segment"]), help="After the financial override; 5 = Recovery Support "
                "Programme (intensive support).")
 cols[1].metric("Rank", f"{me['rank']} of {me['peers']}",
-               help=ui.md("Within trust type. Likely range: {}.", range_text(me["rank_lo"], me["rank_hi"], 0)))
+               help=ui.md("Within trust type. Likely range: {}.", rank_range))
 cols[2].metric("Average score", f"{me['average_score_2dp']:.2f}",
-               help=ui.md("1 best, 4 worst. Likely range: {}.", range_text(me["score_lo"], me["score_hi"], 2)))
+               help=ui.md("1 best, 4 worst. Likely range: {}.", score_range))
 flag_slot = cols[3].empty()
-st.markdown(ui.md("Likely ranges: rank **{}**, average score **{}**", range_text(me["rank_lo"], me["rank_hi"], 0),
-                  range_text(me["score_lo"], me["score_hi"], 2))
+st.markdown(ui.md("Likely ranges: rank **{}**, average score **{}**", rank_range, score_range)
             + (". In financial deficit (segment 3 at best)." if me["deficit"] else "."))
 if me["source"] == "league table":
     st.warning("This trust's figures come from a league table only, with no metric scores, so no area has NOF "
