@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from . import catalogue as cat
-from .formats import ordinal, to_csv, value_text
+from .formats import ordinal, range_text, to_csv, value_text
 from .problems import InputError, Problem
 from .uncertainty import mean_range
 
@@ -625,10 +625,6 @@ def domain_range_text(lo, hi, n_metrics) -> str:
     return f"likely range {lo:.2f} to {hi:.2f} ({int(n_metrics)} metrics)"
 
 
-def _range_text(lo, hi, decimals: int) -> str:
-    return "not available" if pd.isna(lo) or pd.isna(hi) else f"{float(lo):.{decimals}f} to {float(hi):.{decimals}f}"
-
-
 def board_pack_html(evidence: TrustEvidence, review: pd.DataFrame, *, sources=(), made: _dt.date | None = None) -> str:
     """One printable, self-contained HTML page: the trust's segment, rank and likely ranges, the six areas with the
     board's ratings and notes, the NOF evidence and flags, the scale, the rule and the sources.
@@ -661,9 +657,9 @@ def board_pack_html(evidence: TrustEvidence, review: pd.DataFrame, *, sources=()
            "<h2>The trust in the NHS Oversight Framework</h2>", '<dl class="facts">',
            f"<dt>Segment</dt><dd>{_e(seg_text)}</dd>",
            f"<dt>Rank</dt><dd>{int(me['rank'])} of {int(me['peers'])} {_e(me['trust_type'].lower())}s; likely "
-           f"range {_e(_range_text(me['rank_lo'], me['rank_hi'], 0))}</dd>",
+           f"range {_e(range_text(me['rank_lo'], me['rank_hi'], 0))}</dd>",
            f"<dt>Average score</dt><dd>{me['average_score_2dp']:.2f} (1 best, 4 worst); likely range "
-           f"{_e(_range_text(me['score_lo'], me['score_hi'], 2))}</dd>",
+           f"{_e(range_text(me['score_lo'], me['score_hi'], 2))}</dd>",
            f"<dt>In financial deficit</dt><dd>{'Yes' if bool(me['deficit']) else 'No'}</dd>",
            f"<dt>Where the board and the data disagree</dt><dd>{flagged} of {len(review)} areas flagged"
            + (": " + _e("; ".join(f"{r.area} ({VERDICTS[r.verdict].lower()})" for r in review.itertuples()
