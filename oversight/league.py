@@ -19,12 +19,6 @@ THEIRS = "NHS England (published league table)"
 OURS = "ours: percentile bootstrap of the trust's metric scores"
 
 
-def _own_method(assessment) -> bool:
-    from .model import Method
-
-    return not assessment.edited and assessment.method == Method(framework=assessment.method.framework)
-
-
 def league_table(assessment, quarter: str, ranges: pd.DataFrame, *, plan: bool = True) -> pd.DataFrame:
     """Every trust of ``quarter`` (each type ranked within itself) with its likely ranges and, if ``plan``, what
     moving up a segment would take.
@@ -52,7 +46,7 @@ def league_table(assessment, quarter: str, ranges: pd.DataFrame, *, plan: bool =
     bounds = ["score_lo", "score_hi", "rank_lo", "rank_hi"]
     published = assessment.published
     theirs = pd.DataFrame(index=pd.MultiIndex.from_frame(table[keys]), columns=bounds, dtype=float)
-    if published is not None and _own_method(assessment):
+    if published is not None and assessment.nhs_englands_method:
         theirs = published.set_index(keys)[bounds].reindex(theirs.index)
     have = theirs.notna().all(axis=1).to_numpy()
     for b in bounds:

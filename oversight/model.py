@@ -109,6 +109,12 @@ class Assessment:
                       sorted((k, np.asarray(v).tolist()) for k, v in self.domain_cuts.items()),
                       self.banding, self.method, self.edited)
 
+    @property
+    def nhs_englands_method(self) -> bool:
+        """Whether these are NHS England's own numbers: their method under the assessment's framework, no edits (so
+        the ranges they published still apply)."""
+        return not self.edited and self.method == Method(framework=self.method.framework)
+
     def quarter(self, quarter: str) -> pd.DataFrame:
         """The league table of one quarter, ordered by trust type and rank."""
         table = self.trusts[self.trusts["quarter"] == quarter]

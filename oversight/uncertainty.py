@@ -337,9 +337,7 @@ def _published_ranges(frame: pd.DataFrame, fixed: np.ndarray, assessment) -> pd.
         return frame
     keyed = published.set_index(["quarter", "trust_code"])
     keys = pd.MultiIndex.from_frame(frame.loc[fixed, ["quarter", "trust_code"]])
-    from .model import Method
-
-    own_method = assessment.method == Method() and not assessment.edited
+    own_method = assessment.nhs_englands_method
     columns = ["score_lo", "score_hi"] + (["rank_lo", "rank_hi"] if own_method else [])
     out = frame.astype({"rank_lo": "Float64", "rank_hi": "Float64"})
     out.loc[fixed, columns] = keyed.reindex(keys)[columns].to_numpy()
