@@ -141,7 +141,7 @@ def _league(args) -> int:
     from .banding import FixedCuts
     from .catalogue import TRUST_TYPE_CODES
     from .formats import league_layout, to_csv
-    from .league import THEIRS, league_table
+    from .league import THEIRS, league_table, published_ranges
     from .model import Method, assess
     from .uncertainty import DEFAULT_REPLICATES, DEFAULT_SEED, RANGE_COLUMNS, likely_ranges
 
@@ -159,11 +159,13 @@ def _league(args) -> int:
     quarter = _pick_quarter(dataset, args.quarter)
     assessment = assess(dataset.only([quarter]), method, details=False)
     # NHS England's own ranges where their league table gives them; our bootstrap only when a printed row lacks one.
-    table = league_table(assessment, quarter, pd.DataFrame(columns=RANGE_COLUMNS), plan=False)
-    printed = table if not wanted else table[table["trust_type"] == wanted]
-    if (printed["range_source"] != THEIRS).any():
+    printed = assessment.quarter(quarter)
+    printed = printed if not wanted else printed[printed["trust_type"] == wanted]
+    if printed["trust_code"].isin(published_ranges(assessment, quarter).index).all():
+        ranges = pd.DataFrame(columns=RANGE_COLUMNS)
+    else:
         ranges = likely_ranges(assessment, [quarter], replicates=replicates, seed=seed)
-        table = league_table(assessment, quarter, ranges, plan=False)
+    table = league_table(assessment, quarter, ranges, plan=False)
     if wanted:
         if wanted not in set(table["trust_type"]):
             raise _Usage(f"--trust-type '{args.trust_type}' ({wanted}) is not in the files for {quarter}; they hold "

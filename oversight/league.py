@@ -19,6 +19,19 @@ THEIRS = "NHS England (published league table)"
 OURS = "ours: percentile bootstrap of the trust's metric scores"
 
 
+BOUNDS = ["score_lo", "score_hi", "rank_lo", "rank_hi"]
+
+
+def published_ranges(assessment, quarter: str) -> pd.DataFrame:
+    """NHS England's published likely ranges of ``quarter`` that still apply (:data:`BOUNDS`, indexed by trust
+    code; none under another method or after edits), for the trusts that have all four bounds."""
+    published = assessment.published
+    if published is None or not assessment.nhs_englands_method:
+        return pd.DataFrame(columns=BOUNDS, dtype=float)
+    rows = published[published["quarter"] == quarter].set_index("trust_code")[BOUNDS].astype(float)
+    return rows[rows.notna().all(axis=1)]
+
+
 def league_table(assessment, quarter: str, ranges: pd.DataFrame, *, plan: bool = True) -> pd.DataFrame:
     """Every trust of ``quarter`` (each type ranked within itself) with its likely ranges and, if ``plan``, what
     moving up a segment would take.
@@ -38,18 +51,13 @@ def league_table(assessment, quarter: str, ranges: pd.DataFrame, *, plan: bool =
     ``segment_hi``, ``p_worse_segment``, and with ``plan`` the improvement columns
     (:func:`oversight.improvement_plan`) and ``to_move_up`` (the plan, or why there is none).
     """
-    keys = ["quarter", "trust_code"]
     table = assessment.quarter(quarter)
     ours = ranges[ranges["quarter"] == quarter].drop(columns="quarter").rename(
         columns={c: f"ours_{c}" for c in ["score_lo", "score_hi", "rank_lo", "rank_hi"]})
     table = table.merge(ours, on="trust_code", how="left")
-    bounds = ["score_lo", "score_hi", "rank_lo", "rank_hi"]
-    published = assessment.published
-    theirs = pd.DataFrame(index=pd.MultiIndex.from_frame(table[keys]), columns=bounds, dtype=float)
-    if published is not None and assessment.nhs_englands_method:
-        theirs = published.set_index(keys)[bounds].reindex(theirs.index)
+    theirs = published_ranges(assessment, quarter).reindex(table["trust_code"])
     have = theirs.notna().all(axis=1).to_numpy()
-    for b in bounds:
+    for b in BOUNDS:
         table[b] = np.where(have, theirs[b].to_numpy(), table[f"ours_{b}"].to_numpy(float))
     table["range_source"] = np.where(have, THEIRS, OURS)
     table["range_by"] = np.where(have, "NHS England", "our estimate")
