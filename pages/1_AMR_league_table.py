@@ -35,9 +35,11 @@ st.download_button("Download in NHS England's league-table layout",
                    partial(ui.data.league_layout_csv, table), file_name="league-table-nhs-layout.csv",
                    mime="text/csv", icon=":material/download:", on_click="ignore")
 theirs = int((table["range_by"] == "NHS England").sum())
-whose = (f"Likely ranges: NHS England's own, from their published league table, for {theirs} of {len(table)} trusts"
-         + ("; ours for the rest" if theirs < len(table) else "") if theirs else
-         "Likely ranges: our estimate (NHS England published none for these trusts)")
+if theirs:
+    whose = f"Likely ranges: NHS England's own, from their published league table, for {theirs} of {len(table)} trusts"
+    whose += "; ours for the rest" if theirs < len(table) else ""
+else:
+    whose = "Likely ranges: our estimate (NHS England published none for these trusts)"
 ui.show.source(view, result.method.describe(result.banding) + "; our likely ranges: " + table["range_method"].iloc[0],
                whose + ".")
 with st.expander("NHS England's likely ranges beside ours"):

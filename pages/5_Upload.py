@@ -69,7 +69,7 @@ if st.session_state.get("upload") and view.key.startswith("upload:"):
     ui.show.source(view, result.method.describe(result.banding))
     official = ui.data.assess(ui.data.DEFAULT_KEY, view.method, ui.data.default_dataset())
     base = view.table(official.trusts)
-    movers, agreement = nof.compare_tables(base, table)
+    movers, agreement = ui.data.compare_tables(base, table)
     if len(movers) >= 2:
         st.header("Against the official ranking")
         st.markdown(ui.md("Your upload holds {} trusts of NHS England's {} table. {}", len(movers), view.quarter,

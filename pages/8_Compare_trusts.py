@@ -15,10 +15,10 @@ ui.show.require_rows(table, view)
 names = dict(zip(table["trust_code"], table["trust_name"]))
 first = [view.trust] if view.trust in names else []
 default = (first + [c for c in table["trust_code"] if c not in first])[:3]
-st.session_state.setdefault("compare", default)
-st.session_state["compare"] = [c for c in st.session_state["compare"] if c in names] or default
+st.session_state["compare"] = [c for c in st.session_state.get("compare", default) if c in names] or default
 chosen = st.multiselect("Trusts to compare (two to five)", list(names), key="compare", max_selections=5,
                         format_func=names.get, help="Start typing a trust's name.")
+shown = chosen or default  # the trend below follows these
 
 st.header("Side by side", anchor=False)
 if len(chosen) < 2:
@@ -36,14 +36,14 @@ metrics = dict(scores.drop_duplicates("metric_id").sort_values("metric_name")[["
 if not metrics:
     st.info("No metric scores are loaded for these trusts (a league-table file holds averages only).")
 else:
-    mine = scores[scores["trust_code"].isin(chosen or default) & (scores["quarter"] == view.quarter)]
+    mine = scores[scores["trust_code"].isin(shown) & (scores["quarter"] == view.quarter)]
     mine = mine[mine["value"].notna()] if mine["value"].notna().any() else mine  # a raw value to follow, if any
     shared = mine.groupby("metric_id")["trust_code"].nunique().loc[lambda n: n == n.max()].index
     ui.state.choose("trend_metric", list(metrics), next((m for m in metrics if m in set(shared)), next(iter(metrics))))
     metric = st.selectbox("Metric", list(metrics), format_func=metrics.get, key="trend_metric",
                           help="It opens on a metric that every trust chosen above reports.")
     trend = ui.data.metric_trend(view.key, view.method, metric, view.trust_type, result)
-    trend = trend[trend["trust_code"].isin(chosen or default)]
+    trend = trend[trend["trust_code"].isin(shown)]
     if trend["quarter"].nunique() < 2:
         st.info(ui.md("{}s have {} in one quarter only in these files, so there is no trend to show.",
                       view.trust_type, metrics[metric]))

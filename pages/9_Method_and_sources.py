@@ -36,7 +36,7 @@ else:
         misses = rep.misses[["what", "trust_name", "quarter", "domain", "published", "ours", "reason"]]
         text = {c: misses[c].map(lambda v: f"{v:g}" if isinstance(v, float) else str(v)) for c in ("published", "ours")}
         ui.show.table(misses.assign(**text), "reproduction misses", height=360, wrap=True, column_config={
-            "what": "Figure", "trust_type": "Trust type", "quarter": "Quarter", "trust_name": "Trust",
+            "what": "Figure", "quarter": "Quarter", "trust_name": "Trust",
             "domain": "Domain", "published": "NHS England's", "ours": "Ours",
             "reason": st.column_config.TextColumn("Why", width="large")})
 

@@ -160,7 +160,6 @@ def cached(show_spinner: bool | str = False, shared_entries: int = SHARED_ENTRIE
                 return _shielded(value)
             return session(*args)
 
-        call.shared_cache, call.session_cache = everyone, session
         return call
 
     return wrap
