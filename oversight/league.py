@@ -32,7 +32,8 @@ def published_ranges(assessment, quarter: str) -> pd.DataFrame:
     return rows[rows.notna().all(axis=1)]
 
 
-def league_table(assessment, quarter: str, ranges: pd.DataFrame, *, plan: bool = True) -> pd.DataFrame:
+def league_table(assessment, quarter: str, ranges: pd.DataFrame, *, plan: bool = True,
+                 steps: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every trust of ``quarter`` (each type ranked within itself) with its likely ranges and, if ``plan``, what
     moving up a segment would take.
 
@@ -41,6 +42,7 @@ def league_table(assessment, quarter: str, ranges: pd.DataFrame, *, plan: bool =
     assessment : :class:`oversight.Assessment`
     quarter : the quarter's label.
     ranges : the engine's likely ranges (:func:`oversight.likely_ranges`) for the quarter.
+    steps : the quarter's :func:`oversight.improvement_plan`, if the caller has it already (worked out here if not).
 
     Returns
     -------
@@ -67,6 +69,6 @@ def league_table(assessment, quarter: str, ranges: pd.DataFrame, *, plan: bool =
         table[f"ours_{name}"] = [range_text(a, b, decimals) for a, b in zip(table[f"ours_{lo}"], table[f"ours_{hi}"])]
     if not plan:
         return table
-    steps = improvement_plan(assessment, quarter)
+    steps = improvement_plan(assessment, quarter) if steps is None else steps
     table = table.merge(steps.drop(columns=["segment", "steps"]), on="trust_code", how="left")
     return table.assign(to_move_up=table["plan"].where(table["plan"] != "", table["blocked"]))

@@ -349,7 +349,8 @@ def improvement(key: str, method: nof.Method, quarter: str, assessment: nof.Asse
 def league(key: str, method: nof.Method, quarter: str, assessment: nof.Assessment) -> pd.DataFrame:
     """The AMR league table of a quarter (every trust type) with likely ranges and what moving up would take: the
     command line's :func:`oversight.league_table`."""
-    return nof.league_table(assessment, quarter, ranges(key, method, (quarter,), assessment))
+    return nof.league_table(assessment, quarter, ranges(key, method, (quarter,), assessment),
+                            steps=improvement(key, method, quarter, assessment))
 
 
 @cached()
