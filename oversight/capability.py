@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from . import catalogue as cat
-from .formats import ordinal, range_text, to_csv, value_text
+from .formats import ordinal, place_text, range_text, to_csv, value_text  # noqa: F401 (ordinal: part of this API)
 from .problems import InputError, Problem
 from .uncertainty import mean_range
 
@@ -213,7 +213,7 @@ def _places(peers: pd.DataFrame) -> pd.Series:
     rank = pd.to_numeric(peers[rank_col], errors="coerce")
     n = peers.groupby("metric_id")["metric_id"].transform("size")
     tied = peers.assign(_r=rank).groupby(["metric_id", "_r"])["metric_id"].transform("size") > 1
-    return pd.Series([("" if pd.isna(r) else f"{'joint ' if t else ''}{ordinal(r)} of {k}")
+    return pd.Series([("" if pd.isna(r) else ("joint " if t else "") + place_text(r, k))
                       for r, k, t in zip(rank, n, tied)], index=peers.index, dtype=object)
 
 
