@@ -158,6 +158,14 @@ class Framework:
         """The metrics whose 2-dp scores went into ``quarter``'s averages and domain scores."""
         return dict(self.as_published).get(quarter, frozenset())
 
+    def averaged_as_published_rows(self, scores):
+        """Which rows of ``scores`` (``quarter``, ``metric_id``) NHS England averaged at their published 2 dp: a
+        boolean Series."""
+        kept = scores["metric_id"].isin(())
+        for quarter in scores["quarter"].unique():
+            kept |= (scores["quarter"] == quarter) & scores["metric_id"].isin(self.averaged_as_published(quarter))
+        return kept
+
     def __post_init__(self):
         object.__setattr__(self, "_by_id", {m.id: m for m in self.metrics})
 

@@ -87,12 +87,9 @@ def _words(names) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def _metric_names(scores: pd.DataFrame, keys: list[str], kept: dict) -> pd.Series:
+def _metric_names(scores: pd.DataFrame, keys: list[str], framework) -> pd.Series:
     """Per group, the metrics whose scores are still at 2 dp (leaving out those NHS England averaged at 2 dp)."""
-    exempt = pd.Series(False, index=scores.index)
-    for quarter, ids in kept.items():
-        exempt |= (scores["quarter"] == quarter) & scores["metric_id"].isin(ids)
-    rounded = scores[_still_rounded(scores) & ~exempt]
+    rounded = scores[_still_rounded(scores) & ~framework.averaged_as_published_rows(scores)]
     return rounded.groupby([rounded[k] for k in keys])["metric_name"].agg(_words)
 
 
@@ -130,7 +127,7 @@ def reproduce(dataset: Dataset, *, ranges: pd.DataFrame | None = None) -> Reprod
 
     def explained_by_rounding(keys, frame, published_col):
         """Which figures a still-rounded score could explain, and the names of those scores."""
-        names = _metric_names(result.scores, keys, kept)
+        names = _metric_names(result.scores, keys, method.framework)
         reach = {}
         for quarter, exempt in kept.items():
             part = result.scores[result.scores["quarter"] == quarter]

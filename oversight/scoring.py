@@ -192,9 +192,7 @@ def recover_unrounded(scores: pd.DataFrame, framework: cat.Framework = cat.FRAME
     average score be reproduced to 2 dp (see docs/method.md)."""
     info = _rules(scores["metric_id"], framework)
     ranked = scores["metric_id"].map({m: i.ranked and not i.open for m, i in info.items()}).astype(bool)
-    kept = pd.Series(False, index=scores.index)
-    for quarter in scores["quarter"].unique():
-        kept |= (scores["quarter"] == quarter) & scores["metric_id"].isin(framework.averaged_as_published(quarter))
+    kept = framework.averaged_as_published_rows(scores)
     candidates = scores[(scores["score_source"] == "published") & ranked & ~kept]
     if candidates.empty:
         return scores
