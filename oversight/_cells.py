@@ -124,7 +124,7 @@ def normalise_column(name: str, frame: pd.DataFrame, column: str, label: str, pr
 _PLAIN = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 _DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+", re.ASCII)
 _GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?", re.ASCII)
-_SEPARATORS = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+SEPARATOR_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars"}
 NOT_A_NUMBER_FIX = ("Write a plain number such as 12.5 (no % sign or text); leave it blank if there is no value.")
 
 
@@ -250,7 +250,7 @@ def _report_read_as(name, rows, values, read_as, sep, problems) -> None:
     """One warning per way a number was read that is not plain: decimal commas, thousands separators, cleaning."""
     words = {
         "comma": ("numbers were written with a decimal comma",
-                  f"the file is separated by {_SEPARATORS.get(sep, 'another character')}, as spreadsheets save CSV "
+                  f"the file is separated by {SEPARATOR_NAMES.get(sep, 'another character')}, as spreadsheets save CSV "
                   "where a comma is the decimal mark", "Nothing to do if {value} is right."),
         "grouped": ("numbers have thousands separators", "the commas between groups of three digits were dropped",
                     "Nothing to do if {value} is right."),

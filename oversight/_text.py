@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from . import _limits
-from ._cells import column_key, normalise_text, shown, too_long
+from ._cells import SEPARATOR_NAMES, column_key, normalise_text, shown, too_long
 from ._fileformats import not_nof
 from .problems import InputError, Problem
 
@@ -149,9 +149,6 @@ def _is_utf8(head: bytes) -> bool:
     return True
 
 
-_SEPARATOR_NAMES = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
-
-
 def sniff_separator(header_line: str) -> str:
     """The separator the header line uses most: comma, semicolon, tab or vertical bar (comma on a tie or none)."""
     counts = {sep: header_line.count(sep) for sep in [",", ";", "\t", "|"]}
@@ -225,7 +222,7 @@ def careful_table(name: str, data: bytes, recognised) -> RawTable:
     header_line = text.split("\n", 1)[0]
     sep = sniff_separator(header_line)
     if sep != ",":
-        warnings.append(Problem(name, f"columns are separated by {_SEPARATOR_NAMES[sep]}, not commas; the file "
+        warnings.append(Problem(name, f"columns are separated by {SEPARATOR_NAMES[sep]}, not commas; the file "
                                 "was read that way.", "Nothing to do.", severity="warning"))
     try:
         frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True,
