@@ -283,9 +283,9 @@ def canonical_trust_type(text: str) -> str | None:
     return TRUST_TYPE_ALIASES.get(str(text).strip().lower())
 
 
-def comparison_group_text(metric_id: str) -> str:
+def comparison_group_text(metric_id: str, framework: Framework = FRAMEWORK) -> str:
     """In words: which providers a metric's score is ranked among (or how it is scored when it is not ranked)."""
-    info = metric(metric_id)
+    info = framework.metric(metric_id)
     return info.group.words if info.ranked else info.rule.describe()
 
 

@@ -281,7 +281,7 @@ def metric_spread(assessment, quarter: str, trust_code: str) -> pd.DataFrame:
     rows = []
     for metric in own.itertuples():
         group = peers[peers["metric_id"] == metric.metric_id]
-        direction = cat.metric(metric.metric_id).higher_is_better
+        direction = assessment.method.framework.metric(metric.metric_id).higher_is_better
         raw = group["value"].notna().all() and pd.notna(metric.value) and direction is not None
         field = "value" if raw else "score"
         values = group[field]
@@ -460,7 +460,8 @@ def metric_catalogue(assessment) -> pd.DataFrame:
         m = framework.metric(metric_id)
         rows.append({
             "metric_id": metric_id, "metric_name": m.short, "domain": m.domain, "definition": m.definition,
-            "units": m.units, "rule": m.rule.describe(), "compared_with": cat.comparison_group_text(metric_id),
+            "units": m.units, "rule": m.rule.describe(),
+            "compared_with": cat.comparison_group_text(metric_id, framework),
             "weight": m.weight, "rule_known": not m.open, "reporting_period": periods.get(metric_id, ""),
             "source": SOURCES["doc"] + "; " + SOURCES["data"] if metric_id in framework else
             "not in the catalogue: taken as the file gives it"})
