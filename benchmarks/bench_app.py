@@ -138,6 +138,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=15, help="timed reruns of each (default 15)")
     parser.add_argument("--json", type=Path, help="also write the results as JSON to this path")
+    parser.add_argument("--only", metavar="WORDS", help="only the pages whose label contains WORDS (case ignored)")
     args = parser.parse_args(argv)
     if args.repeat < 2:
         parser.error("--repeat must be at least 2")
@@ -191,6 +192,8 @@ def main(argv=None) -> int:
               "page:")
         results["pages"] = {}
         for label, page in pages():
+            if args.only and args.only.lower() not in label.lower() and label != "AMR league table":
+                continue
             at = amr if page == AMR else _open(page, TRUST if label.endswith(f"({TRUST})") else None)
             for q in (Q4, Q3):
                 _set_quarter(at, q)

@@ -122,14 +122,33 @@ def _is_formula(text: str) -> bool:
     return False
 
 
-def _strings(frame: pd.DataFrame) -> dict:
-    """Each text column's distinct string values (the checks below look at each value once)."""
+def _all_start_plain(column: pd.Series) -> bool:
+    """Whether every value of a text column held by pyarrow starts with an ASCII letter or digit (so none can be a
+    formula: see :func:`_is_formula`), checked in one pass of pyarrow's compute functions: about a sixth of the cost
+    of looking at each distinct value, which every table drawn on a page pays. False for any other column."""
+    if not hasattr(column.array, "__arrow_array__"):
+        return False
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = pa.array(column.array)
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        return False
+    return not len(values) or bool(pc.all(pc.match_substring_regex(values, "^[A-Za-z0-9]"), skip_nulls=True).as_py())
+
+
+def _strings(frame: pd.DataFrame, plain_skipped: bool = False) -> dict:
+    """Each text column's distinct string values (the checks below look at each value once); with
+    ``plain_skipped``, not the pyarrow columns whose every value starts with a letter or digit
+    (:func:`_all_start_plain`)."""
     out = {}
     for col in frame.columns:
         column = frame[col]
         if isinstance(column.dtype, pd.CategoricalDtype):
             values = column.cat.categories
         elif column.dtype == object or pd.api.types.is_string_dtype(column):
+            if plain_skipped and _all_start_plain(column):
+                continue
             values = column.dropna().unique()
         else:
             continue
@@ -156,7 +175,7 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         A copy with risky cells prefixed, or ``frame`` itself when nothing needs changing (never changed in place).
     """
     out = frame
-    for col, values in _strings(frame).items():
+    for col, values in _strings(frame, plain_skipped=True).items():
         risky = {v for v in values if _is_formula(v)}
         if risky:
             if out is frame:

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pandas as pd
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
@@ -137,11 +138,14 @@ def _exception_text(at: AppTest) -> str:
 
 
 class MediaCapture:
-    """Records the bytes behind every download button (AppTest keeps them in a store it throws away after a run)."""
+    """Records the bytes behind every download button (AppTest keeps them in a store it throws away after a run),
+    and the function behind every download made on click, which :meth:`data` calls as a click would."""
 
     def __init__(self, monkeypatch) -> None:
         self.files: dict[str, bytes] = {}
+        self.deferred: dict[str, object] = {}
         original = MemoryMediaFileStorage.load_and_get_id
+        original_deferred = MediaFileManager.add_deferred
 
         def load_and_get_id(storage, path_or_data, *args, **kwargs):
             file_id = original(storage, path_or_data, *args, **kwargs)
@@ -149,10 +153,20 @@ class MediaCapture:
                 self.files[file_id] = bytes(path_or_data)
             return file_id
 
+        def add_deferred(manager, data_callable, *args, **kwargs):
+            file_id = original_deferred(manager, data_callable, *args, **kwargs)
+            self.deferred[file_id] = data_callable
+            return file_id
+
         monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", load_and_get_id)
+        monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
 
     def data(self, button) -> bytes:
-        """The bytes a download button serves (its URL is /mock/media/<file id>.<ext>)."""
+        """The bytes a download button serves (its URL is /mock/media/<file id>.<ext>; a download made on click has
+        a deferred file id instead, and its function is called here as a click would call it)."""
+        if button.proto.deferred_file_id:
+            made = self.deferred[button.proto.deferred_file_id]()
+            return made.encode("utf-8") if isinstance(made, str) else bytes(made)
         file_id = Path(button.proto.url).stem
         assert file_id in self.files, f"no captured file for {button.label!r} ({button.proto.url})"
         return self.files[file_id]

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hypothesis_st
 from streamlit.runtime.caching import clear_session_data_cache
 
 import oversight as nof
@@ -102,6 +104,21 @@ def live_parts(text: str) -> list[str]:
 ])
 def test_plain_escapes_and_breaks_links(payload, expected):
     assert plain(payload) == expected
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(text=hypothesis_st.text(alphabet=hypothesis_st.characters(codec="utf-8"), max_size=200))
+def test_plain_is_the_same_for_long_and_short_text_and_drops_every_control_character(text):
+    """The shortcut for printable text and the memory of short strings change nothing: each control, format or
+    line-separator character becomes a space, whatever the text's length."""
+    import unicodedata
+
+    from ui import text as ui_text
+
+    slow = re.sub(r"\s+", " ", "".join(" " if unicodedata.category(c) in {"Cc", "Cf", "Zl", "Zp"} else c
+                                       for c in text))
+    assert ui_text._visible(text) == slow
+    assert plain(text) == plain(text) == ui_text._escape(text)
 
 
 def test_md_escapes_values_not_the_template():

@@ -9,6 +9,7 @@ each widget has its own key, filled from the plain key when the page draws it.
 from __future__ import annotations
 
 import re
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -72,8 +73,8 @@ def load_and_templates(trust: str, trust_name: str, quarter: str, names: dict[st
                          args=(trust, quarter, names), help="A file downloaded from this page, for this trust.")
         row = st.container(horizontal=True)
         slug = re.sub(r"[^A-Za-z0-9]+", "-", f"{trust}-{quarter}").strip("-")
-        for label, build, stem in DOWNLOADS:
-            row.download_button(label, cap.assessment_csv(build(trust, trust_name, quarter)).encode("utf-8"),
+        for label, build, stem in DOWNLOADS:  # each made when clicked (functools.partial: see ui.data)
+            row.download_button(label, partial(_template_bytes, build, trust, trust_name, quarter),
                                 f"board-capability-{stem}-{slug}.csv", "text/csv", icon=":material/download:",
                                 on_click="ignore")
         st.markdown("The example's ratings and notes are made up to show the form; they are no board's view.")
@@ -174,10 +175,23 @@ def summary_and_pack(evidence, board: pd.DataFrame, review: pd.DataFrame, source
     me = evidence.trust
     slug = re.sub(r"[^A-Za-z0-9]+", "-", f"{me['trust_code']}-{me['quarter']}").strip("-")
     row = st.container(horizontal=True)
-    row.download_button("Save this assessment (CSV)", cap.assessment_csv(board).encode("utf-8"),
+    row.download_button("Save this assessment (CSV)", partial(_assessment_bytes, board),
                         f"board-capability-{slug}.csv", "text/csv", icon=":material/download:", on_click="ignore",
                         key="capability-save")
     row.download_button("Board pack (HTML: open, then print or save as PDF)",
-                        cap.board_pack_html(evidence, review, sources=sources).encode("utf-8"),
+                        partial(_pack_bytes, evidence, review, tuple(sources)),
                         f"board-pack-{slug}.html", "text/html", icon=":material/print:", on_click="ignore",
                         key="capability-pack")
+
+
+def _assessment_bytes(frame: pd.DataFrame) -> bytes:
+    """An assessment's CSV, for a download made when clicked."""
+    return cap.assessment_csv(frame).encode("utf-8")
+
+
+def _template_bytes(build, *args) -> bytes:
+    return _assessment_bytes(build(*args))
+
+
+def _pack_bytes(evidence, review: pd.DataFrame, sources: tuple) -> bytes:
+    return cap.board_pack_html(evidence, review, sources=sources).encode("utf-8")

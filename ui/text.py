@@ -18,6 +18,7 @@ Two functions, one rule: the template of a message is ours, every value put into
 
 from __future__ import annotations
 
+import functools
 import re
 import string
 import unicodedata
@@ -33,14 +34,26 @@ _BREAK = re.compile(r"(\\[:@])|(?<![A-Za-z0-9])(www)(?=\\\.)", re.IGNORECASE)
 
 def _visible(text: str) -> str:
     """Control and formatting characters (line breaks, bidi overrides, zero-width marks) become spaces."""
-    cleaned = "".join(" " if unicodedata.category(c) in {"Cc", "Cf", "Zl", "Zp"} else c for c in text)
-    return _SPACES.sub(" ", cleaned)
+    if not text.isprintable():  # a printable string has none of them (nor any white space but the ASCII space)
+        text = "".join(" " if unicodedata.category(c) in {"Cc", "Cf", "Zl", "Zp"} else c for c in text)
+    return _SPACES.sub(" ", text)
+
+
+def _escape(text: str) -> str:
+    escaped = _PUNCTUATION.sub(r"\\\1", _visible(text))
+    return _BREAK.sub(lambda m: (m.group(1) or m.group(2)) + WORD_JOINER, escaped)
+
+
+# Pages escape the same trust names, codes and labels on every rerun: short strings are remembered (a user's longer
+# text, such as a board's evidence note, is not kept beyond the call).
+_escape_short = functools.lru_cache(maxsize=4096)(_escape)
+SHORT = 120
 
 
 def plain(text) -> str:
     """``text`` (any value; ``str()`` of it) as markdown that renders as exactly its characters, on one line."""
-    escaped = _PUNCTUATION.sub(r"\\\1", _visible(str(text)))
-    return _BREAK.sub(lambda m: (m.group(1) or m.group(2)) + WORD_JOINER, escaped)
+    text = str(text)
+    return _escape_short(text) if len(text) <= SHORT else _escape(text)
 
 
 class _Escaping(string.Formatter):
