@@ -3,8 +3,8 @@
 Pages import from here and from :mod:`oversight`; the engine never imports this package.
 """
 
-from . import charts, data, show, state
+from . import charts, content, data, show, state
 from .sidebar import page_setup, sidebar
 from .text import md, md_list, plain
 
-__all__ = ["charts", "data", "md", "md_list", "page_setup", "plain", "show", "sidebar", "state"]
+__all__ = ["charts", "content", "data", "md", "md_list", "page_setup", "plain", "show", "sidebar", "state"]

@@ -51,6 +51,8 @@ import streamlit as st
 
 import oversight as nof
 
+from .state import View
+
 DEFAULT_KEY = "default"
 DEFAULT_LABEL = "NHS England NOF 2025/26: acute trusts (Q1) and mental health and community trusts (Q1 to Q4)"
 SOURCE = ("Source: NHS England, NHS Oversight Framework 2025/26 CSV files (Open Government Licence v3.0), "
@@ -83,9 +85,16 @@ def _method_key(method: nof.Method) -> str:
     return f"Method({', '.join(fields)}, framework={kept[1]})"
 
 
+def _view_key(view: View) -> str:
+    """A page's view by its content: every filter, the dataset by its fingerprint, the method by its fields."""
+    fields = [f"{f.name}={getattr(view, f.name)!r}" for f in dataclasses.fields(view)
+              if f.name not in ("dataset", "method")]
+    return f"View({', '.join(fields)}, dataset={view.dataset.fingerprint}, method={_method_key(view.method)})"
+
+
 #: How the caches hash what they are given: a dataset or an assessment by its content's fingerprint, a method by
-#: its fields (:func:`_method_key`).
-HASH_FUNCS = {nof.Dataset: _fingerprint, nof.Assessment: _fingerprint, nof.Method: _method_key}
+#: its fields (:func:`_method_key`), a page's view by its filters and those (:func:`_view_key`).
+HASH_FUNCS = {nof.Dataset: _fingerprint, nof.Assessment: _fingerprint, nof.Method: _method_key, View: _view_key}
 _SHARED: set[str] = set()  # fingerprints of the datasets and assessments the shared tier has made
 
 
@@ -94,13 +103,14 @@ def _shielded(value):
     copy-on-write a page that changes a table changes its own copy, never the server's), its fingerprint kept."""
     if isinstance(value, pd.DataFrame):
         return value.copy(deep=False)
-    if isinstance(value, nof.Assessment | nof.Dataset):
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):  # an assessment, a page's content...
         frames = {f.name: getattr(value, f.name).copy(deep=False) for f in dataclasses.fields(value)
-                  if isinstance(getattr(value, f.name), pd.DataFrame)}
+                  if isinstance(getattr(value, f.name), pd.DataFrame | pd.Series)}
         dicts = {f.name: dict(getattr(value, f.name)) for f in dataclasses.fields(value)
                  if isinstance(getattr(value, f.name), dict)}
         copy = dataclasses.replace(value, **frames, **dicts)
-        copy.__dict__["fingerprint"] = value.fingerprint  # the same content
+        if isinstance(value, nof.Assessment | nof.Dataset):
+            copy.__dict__["fingerprint"] = value.fingerprint  # the same content
         return copy
     return value
 
@@ -110,6 +120,8 @@ def shared(*args) -> bool:
     dataset and assessment among ``args`` one the shared tier made, every method NHS England's, no edits. Strings
     (a dataset key) are not looked at: content decides."""
     for a in args:
+        if isinstance(a, View) and not shared(a.dataset, a.method):
+            return False
         if isinstance(a, nof.Method) and a != DEFAULT_METHOD:
             return False
         if isinstance(a, nof.Dataset | nof.Assessment) and a.fingerprint not in _SHARED:

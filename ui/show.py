@@ -76,12 +76,9 @@ def table(frame: pd.DataFrame, name: str, *, column_config=None, height="auto", 
     toolbar) is as safe as the button. The trust named ``highlight`` is marked with :data:`MARK` on screen (the
     download keeps its name as published); ``wrap`` gives rows of two lines, so long names and sentences wrap at a
     word instead of being cut."""
-    shown = frame
-    if highlight and "trust_name" in frame and (frame["trust_name"] == highlight).any():
-        shown = frame.assign(trust_name=frame["trust_name"].where(frame["trust_name"] != highlight, MARK + highlight))
     if wrap and height == "auto":  # Streamlit's automatic height stops at about five rows this tall
         height = min(40 + WRAP_ROW_HEIGHT * len(frame), 720)
-    st.dataframe(nof.neutralise_formulas(shown), hide_index=True, column_config=_headed(frame, column_config, True),
+    st.dataframe(_shown(frame, highlight), hide_index=True, column_config=_headed(frame, column_config, True),
                  height=height, row_height=WRAP_ROW_HEIGHT if wrap else None, key=element_key("table", name),
                  placeholder="–")
     st.download_button(md("Download {} (CSV)", name), functools.partial(data.csv_bytes, frame),  # made on click
@@ -95,7 +92,31 @@ def _frame_digest(frame: pd.DataFrame) -> str:
     return hashlib.sha256(pickle.dumps(frame, protocol=5)).hexdigest()
 
 
-@st.cache_resource(show_spinner=False, max_entries=96, ttl=data.SESSION_TTL,
+MAX_KEPT_ROWS = 1_000  # rows of a table kept ready to send (:func:`_shown`); bigger ones are made each time
+
+
+def _prepare(frame: pd.DataFrame, highlight: str | None):
+    """``frame`` as the table on screen sends it: the trust ``highlight`` marked with :data:`MARK`, formulas
+    neutralised, in Arrow (Streamlit's own conversion)."""
+    from streamlit import dataframe_util
+
+    if highlight and "trust_name" in frame and (frame["trust_name"] == highlight).any():
+        frame = frame.assign(trust_name=frame["trust_name"].where(frame["trust_name"] != highlight, MARK + highlight))
+    return dataframe_util.convert_pandas_df_to_arrow_table(nof.neutralise_formulas(frame))
+
+
+_kept = st.cache_resource(_prepare, show_spinner=False, max_entries=128, ttl=data.SESSION_TTL,
+                          hash_funcs={pd.DataFrame: _frame_digest})
+
+
+def _shown(frame: pd.DataFrame, highlight: str | None = None):
+    """:func:`_prepare`, kept by the table's content (a digest of it) so that a rerun showing the same table
+    sends it without marking, neutralising and converting it again (about 1 to 4 ms a table). Big tables are made
+    afresh each time, so that what is kept stays small."""
+    return _kept(frame, highlight) if len(frame) <= MAX_KEPT_ROWS else _prepare(frame, highlight)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64, ttl=data.SESSION_TTL,
                    hash_funcs={pd.DataFrame: _frame_digest})
 def _specs(builder: str, *args) -> tuple[dict, dict]:
     """The Vega-Lite spec of a chart from :mod:`ui.charts`, cached by its inputs (building and validating an Altair
@@ -162,7 +183,7 @@ def chart(builder, args: tuple, frame: pd.DataFrame, name: str, alt_text: str, *
         st.vega_lite_chart(spec=arrow_spec, width="stretch", alt=alt_text)
         st.caption(plain(alt_text + (" " + left_out if left_out else "")))
     with tab_table:
-        st.dataframe(nof.neutralise_formulas(frame), hide_index=True, column_config=_headed(frame, column_config),
+        st.dataframe(_shown(frame), hide_index=True, column_config=_headed(frame, column_config),
                      placeholder="–", key=element_key("chart-table", name))
     slug = _slug(name)
     row = st.container(horizontal=True)
