@@ -9,9 +9,7 @@ ui.page_setup("Individual metrics (IMR)", ":material/leaderboard:")
 view = ui.sidebar(page_params=(ui.state.METRIC,))
 result = ui.data.assess(view.key, view.method, view.dataset)
 
-available = view.table(result.scores)
-names = (available.drop_duplicates("metric_id").sort_values(["domain", "metric_name"])
-         .set_index("metric_id")[["domain", "metric_name"]])
+names = ui.content.metric_names(view, result)
 st.title("Individual metric ranking (IMR)")
 if names.empty:
     st.warning("No metric scores are loaded for this quarter and trust type.")
@@ -21,49 +19,39 @@ labels = {m: f"{r.domain} · {r.metric_name} ({m})" for m, r in names.iterrows()
 metric_id = st.selectbox("Metric (grouped by domain)", list(names.index), key="metric", format_func=labels.get)
 ui.state.publish(ui.state.GLOBAL + (ui.state.METRIC,))
 
-rows = view.table(insights.metric_table(result, view.quarter, view.trust_type, metric_id))
+content = ui.content.metric(view, result, metric_id)
+rows, raw, units, mine = content.rows, content.raw, content.units, content.mine
 info = catalogue.metric(metric_id)
-raw = rows["value"].notna().any()
-units = rows["units"].iloc[0] if raw else "score"
 direction = {True: "higher is better", False: "lower is better", None: "scored by NHS England"}[info.higher_is_better]
-dates = ", ".join(sorted(d for d in rows["reporting_date"].unique() if d)) or "not given"
 st.markdown(ui.md("**{}** · units: {} · {} · score {} · reporting period: {}", rows["metric_name"].iloc[0], units,
-                  direction, catalogue.comparison_group_text(metric_id), dates))
+                  direction, catalogue.comparison_group_text(metric_id), content.dates))
 
 cols = st.columns(4)
 cols[0].metric("Trusts scored", len(rows))
 cols[1].metric("Peer median", f"{rows['peer_median'].iloc[0]:.2f}" if raw else f"{rows['score'].median():.2f}")
 cols[2].metric("Peer quartiles", f"{rows['peer_lower_quartile'].iloc[0]:.2f} to "
                f"{rows['peer_upper_quartile'].iloc[0]:.2f}" if raw else "n/a")
-if view.trust in set(rows["trust_code"]):
-    mine = rows[rows["trust_code"] == view.trust].iloc[0]
-    ranked = int(((result.scores["quarter"] == view.quarter) & (result.scores["trust_type"] == view.trust_type)
-                  & (result.scores["metric_id"] == metric_id)).sum())
-    cols[3].metric("Highlighted trust", f"rank {mine['imr_rank']} of {ranked}",
+if mine is not None:
+    cols[3].metric("Highlighted trust", f"rank {mine['imr_rank']} of {content.ranked}",
                    help=ui.md("{}: value {:g} {}; score {:.2f}; RAG {}.", mine["trust_name"], mine["value"], units,
                               mine["score"], mine["rag"]) if raw else
                    ui.md("{}: score {:.2f}; RAG {}.", mine["trust_name"], mine["score"], mine["rag"]))
 
 x_field, x_title = ("value", f"{rows['metric_name'].iloc[0]} ({units})") if raw else ("score", "Score (1 best)")
 best = rows.iloc[0]
-plotted = rows[["trust_code", "trust_name", "imr_rank", "value", "score", "rag"]]
 ui.show.chart(
-    ui.charts.metric_dots, (plotted, x_field, x_title, rows["peer_median"].iloc[0] if raw else None, view.trust,
+    ui.charts.metric_dots, (content.plotted, x_field, x_title, rows["peer_median"].iloc[0] if raw else None, view.trust,
                             info.higher_is_better if raw else False),
-    rows[["imr_rank", "trust_name", "value", "units", "reporting_date", "score", "rag", "peer_median"]],
-    f"IMR {metric_id} {view.quarter}",
+    content.charted, f"IMR {metric_id} {view.quarter}",
     f"Dot chart of {len(rows)} trusts' {x_title} ordered by rank, shaped and coloured by RAG; best is "
     f"{best['trust_name']} ({best[x_field]:g}).", keep=view.trust)
 
 st.header("Every trust")
-columns = ["imr_rank", "trust_name", "value", "units", "reporting_date", "score", "peer_median",
-           "peer_lower_quartile", "peer_upper_quartile", "rag"]
-ui.show.table(rows[columns], f"IMR {metric_id} {view.quarter} table", highlight=view.trust_name, column_config={
+ui.show.table(content.listed, f"IMR {metric_id} {view.quarter} table", highlight=view.trust_name, column_config={
     "imr_rank": st.column_config.NumberColumn("Rank", help="Within trust type, by score then raw value."),
     "trust_name": "Trust", "value": "Value", "units": "Units", "reporting_date": "Reporting period",
     "score": st.column_config.NumberColumn("Score", format="%.2f"), "peer_median": "Peer median",
     "peer_lower_quartile": "Lower quartile", "peer_upper_quartile": "Upper quartile", "rag": "RAG"})
 st.caption(ui.plain(insights.RAG_RULE))
-sources = "; ".join(sorted(rows["score_source"].str.replace(r" \(N = \d+\)", "", regex=True).unique()))
 ui.show.source(view, f"score {catalogue.comparison_group_text(metric_id)} (continuous metrics: 1 + 3 (rank - 1) / "
-               f"(N - 1)); scores here: {sources}; peer median and quartiles within trust type")
+               f"(N - 1)); scores here: {content.sources}; peer median and quartiles within trust type")

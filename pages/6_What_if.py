@@ -13,13 +13,12 @@ st.title("What-if: change the method, see who moves")
 st.caption(ui.md("{} · {} · {}s. Compared with NHS England's method on the same data.", view.label, view.quarter,
                  view.trust_type))
 
-ui.show.require_rows(view.table(official.trusts), view)
-scored = view.table(official.scores)
-names = dict(scored.drop_duplicates("metric_id").sort_values("metric_name")[["metric_id", "metric_name"]].values)
-method = controls.method_controls(official, view.quarter, names)
+choices = ui.content.whatif_choices(view, official)
+ui.show.require_rows(choices.trusts, view)
+method = controls.method_controls(official, view.quarter, choices.metrics)
 
 st.header("Edit one trust's metrics")
-codes = dict(view.table(official.trusts)[["trust_code", "trust_name"]].values)
+codes = choices.trust_names
 ui.state.choose("whatif_trust", list(codes), view.trust if view.trust in codes else next(iter(codes)))
 who = st.selectbox("Trust", list(codes), format_func=codes.get, key="whatif_trust", on_change=controls.forget_edits)
 edits = controls.edits_editor(official, view.quarter, who)
@@ -27,8 +26,8 @@ st.caption("Your method choices and edits are in this page's address: copy it to
 ui.state.publish(ui.state.GLOBAL + controls.METHOD_PARAMS + controls.WHATIF_PARAMS)
 
 changed = ui.data.assess_edited(controls.edits_key(view.key, edits), method, view.dataset, edits)
-movers, agreement = ui.data.compare_tables(view.table(official.trusts), view.table(changed.trusts))
-moved = movers[(movers["segment_change"] != 0) | (movers["rank_change"] != 0)]
+moves = ui.content.moves(view, official, changed)
+agreement, moved = moves.agreement, moves.moved
 
 st.header("Who moves")
 cols = st.columns(3)

@@ -143,3 +143,198 @@ def profile(view: View, result: nof.Assessment) -> Profile:
         history=history, history_text="; ".join(f"{r.quarter} rank {r.rank} (segment {r.final_segment})"
                                                  for r in history.itertuples()),
         step=plan[plan["trust_code"] == trust].iloc[0])
+
+
+@dataclass(frozen=True)
+class Confidence:
+    """The confidence and volatility page: ``table`` (the view's trusts with their likely ranges), ``crossing``
+    (how many ranges reach into a worse segment), ``range_method``; ``hidden`` (hidden problems and fragile
+    positions) and its headline; ``grid`` (segment and rank in every quarter, for the chart), ``grid_trusts``,
+    ``outside`` (rank changes outside the previous quarter's likely range) and ``moves`` (every change)."""
+
+    table: pd.DataFrame
+    crossing: int
+    range_method: str
+    hidden: pd.DataFrame
+    hidden_headline: str
+    grid: pd.DataFrame
+    grid_trusts: int
+    outside: int
+    moves: pd.DataFrame
+
+
+SCORE_RANGE_COLUMNS = ["trust_name", "trust_code", "average_score_2dp", "score_lo", "score_hi", "unadjusted_segment",
+                       "segment_hi", "p_worse_segment"]
+HIDDEN_COLUMNS = ["trust_name", "rank", "final_segment", "kind", "problem", "p_worse_segment"]
+GRID_COLUMNS = ["trust_name", "trust_code", "quarter", "final_segment", "rank", "average_score_2dp", "rank_lo",
+                "rank_hi", "change", "cell_label", "sort_rank"]
+
+
+@data.cached()
+def confidence(view: View, result: nof.Assessment) -> Confidence:
+    ranges = data.ranges(view.key, view.method, (view.quarter,), result)
+    table = view.table(result.trusts.merge(ranges, on=["quarter", "trust_code"]))
+    hidden = view.table(data.hidden_problems(view.key, view.method, view.quarter, result).assign(
+        quarter=view.quarter))
+    grid = view.peers(data.volatility(view.key, view.method, result))
+    return Confidence(
+        table=table[SCORE_RANGE_COLUMNS], crossing=int((table["segment_hi"] > table["unadjusted_segment"]).sum()),
+        range_method=ranges["range_method"].iloc[0] if len(ranges) else "",
+        hidden=hidden[HIDDEN_COLUMNS],
+        hidden_headline=nof.hidden_problems_headline(hidden, result, view.quarter, view.trust_type,
+                                                     table["trust_code"]),
+        grid=grid[GRID_COLUMNS], grid_trusts=grid["trust_code"].nunique(),
+        outside=int(grid["rank_outside_range"].fillna(False).astype(bool).sum()),
+        moves=grid[grid["change"] != ""][["quarter", "trust_name", "change"]])
+
+
+@data.cached()
+def metric_names(view: View, result: nof.Assessment) -> pd.DataFrame:
+    """The metrics scored for this view's trusts this quarter: ``domain`` and ``metric_name`` by ``metric_id``,
+    in domain and name order (the individual metrics page's choice)."""
+    return (view.table(result.scores).drop_duplicates("metric_id").sort_values(["domain", "metric_name"])
+            .set_index("metric_id")[["domain", "metric_name"]])
+
+
+@dataclass(frozen=True)
+class Metric:
+    """The individual metric page for one metric: ``rows`` (every trust's value, score, rank and RAG with the peer
+    median and quartiles), the columns of it that the chart plots (``plotted``), that its table alternative shows
+    (``charted``) and that the table of every trust shows (``listed``), whether it has ``raw`` values, its ``units``, ``dates`` (reporting periods), ``ranked``
+    (trusts of this type scored on it), ``mine`` (the highlighted trust's row, or None) and ``sources`` (where the
+    scores come from)."""
+
+    rows: pd.DataFrame
+    plotted: pd.DataFrame
+    charted: pd.DataFrame
+    listed: pd.DataFrame
+    raw: bool
+    units: str
+    dates: str
+    ranked: int
+    mine: pd.Series | None
+    sources: str
+
+
+@data.cached(shared_entries=256)  # a metric and a quarter each
+def metric(view: View, result: nof.Assessment, metric_id: str) -> Metric:
+    rows = view.table(insights.metric_table(result, view.quarter, view.trust_type, metric_id))
+    raw = bool(rows["value"].notna().any())
+    scores = result.scores
+    mine = rows[rows["trust_code"] == view.trust]
+    return Metric(
+        rows=rows, plotted=rows[["trust_code", "trust_name", "imr_rank", "value", "score", "rag"]],
+        charted=rows[["imr_rank", "trust_name", "value", "units", "reporting_date", "score", "rag", "peer_median"]],
+        listed=rows[["imr_rank", "trust_name", "value", "units", "reporting_date", "score", "peer_median",
+                     "peer_lower_quartile", "peer_upper_quartile", "rag"]], raw=raw, units=rows["units"].iloc[0] if raw else "score",
+        dates=", ".join(sorted(d for d in rows["reporting_date"].unique() if d)) or "not given",
+        ranked=int(((scores["quarter"] == view.quarter) & (scores["trust_type"] == view.trust_type)
+                    & (scores["metric_id"] == metric_id)).sum()),
+        mine=mine.iloc[0] if len(mine) else None,
+        sources="; ".join(sorted(rows["score_source"].str.replace(r" \(N = \d+\)", "", regex=True).unique())))
+
+
+@dataclass(frozen=True)
+class WhatIfChoices:
+    """What the what-if page offers: ``trusts`` (the view's trusts under NHS England's method), ``metrics`` (metric
+    ID to name, scored for them this quarter) and ``trust_names`` (trust code to name)."""
+
+    trusts: pd.DataFrame
+    metrics: dict[str, str]
+    trust_names: dict[str, str]
+
+
+@data.cached()
+def whatif_choices(view: View, official: nof.Assessment) -> WhatIfChoices:
+    trusts = view.table(official.trusts)
+    scored = view.table(official.scores)
+    return WhatIfChoices(
+        trusts=trusts,
+        metrics=dict(scored.drop_duplicates("metric_id").sort_values("metric_name")[["metric_id", "metric_name"]]
+                     .values),
+        trust_names=dict(trusts[["trust_code", "trust_name"]].values))
+
+
+@data.cached(shared_entries=256)  # a trust and a quarter each
+def editable_metrics(result: nof.Assessment, quarter: str, trust: str) -> pd.DataFrame:
+    """The metrics of ``trust`` in ``quarter`` that count in its average, as the what-if page's editor shows them:
+    ``metric_id``, ``metric_name``, ``units``, ``value`` and ``score`` (to 2 dp)."""
+    scores = result.scores
+    rows = scores[(scores["quarter"] == quarter) & (scores["trust_code"] == trust) & scores["counted"]]
+    shown = rows[["metric_id", "metric_name", "units", "value", "score"]].reset_index(drop=True)
+    return shown.assign(score=shown["score"].round(2))
+
+
+@dataclass(frozen=True)
+class Moves:
+    """Who moves between NHS England's table and a what-if's: ``movers`` (every trust in both), ``agreement`` (how
+    far the tables agree) and ``moved`` (the trusts whose segment or rank changed)."""
+
+    movers: pd.DataFrame
+    agreement: nof.Agreement
+    moved: pd.DataFrame
+
+
+@data.cached()
+def moves(view: View, official: nof.Assessment, changed: nof.Assessment) -> Moves:
+    movers, agreement = nof.compare_tables(view.table(official.trusts), view.table(changed.trusts))
+    return Moves(movers, agreement, movers[(movers["segment_change"] != 0) | (movers["rank_change"] != 0)])
+
+
+@dataclass(frozen=True)
+class CompareChoices:
+    """The compare page's choices and its last table: ``trusts`` (this view's trusts in league order), ``names``
+    (trust code to name, in that order), ``metrics`` (metric ID to name, scored for this trust type in any quarter) and ``domains`` (every
+    trust's domain segments this quarter, the domains in view first and the region last)."""
+
+    trusts: pd.DataFrame
+    names: dict[str, str]
+    metrics: dict[str, str]
+    domains: pd.DataFrame
+
+
+@data.cached()
+def compare_choices(view: View, result: nof.Assessment) -> CompareChoices:
+    table = view.table(result.trusts)
+    scores = view.peers(result.scores)
+    domains = view.table(data.domain_table(view.key, view.method, view.quarter, result))
+    return CompareChoices(
+        trusts=table, names=dict(zip(table["trust_code"], table["trust_name"])),
+        metrics=dict(scores.drop_duplicates("metric_id").sort_values("metric_name")[["metric_id", "metric_name"]]
+                     .values),
+        domains=domains[[c for c in domains if c not in ("trust_type", "trust_subtype", "trust_code", "quarter",
+                                                         "region")] + ["region"]])
+
+
+@data.cached()
+def shared_metric(view: View, result: nof.Assessment, codes: tuple[str, ...]) -> str | None:
+    """A metric that the most of ``codes`` report this quarter (with a raw value, if any has one), the first by
+    name; None when none of them has a metric score."""
+    scores = view.peers(result.scores)
+    mine = scores[scores["trust_code"].isin(codes) & (scores["quarter"] == view.quarter)]
+    mine = mine[mine["value"].notna()] if mine["value"].notna().any() else mine  # a raw value to follow, if any
+    counts = mine.groupby("metric_id")["trust_code"].nunique()
+    best = set(counts[counts == counts.max()].index)
+    metrics = compare_choices(view, result).metrics
+    return next((m for m in metrics if m in best), None)
+
+
+@dataclass(frozen=True)
+class Trend:
+    """One metric across quarters for some trusts: ``wide`` (a row per trust, a column per quarter), ``field``
+    (``value`` when any trust has a raw value, else ``score``), ``units`` and ``quarters`` (how many)."""
+
+    wide: pd.DataFrame
+    field: str
+    units: str
+    quarters: int
+
+
+@data.cached()
+def trend(view: View, result: nof.Assessment, metric_id: str, codes: tuple[str, ...]) -> Trend:
+    rows = data.metric_trend(view.key, view.method, metric_id, view.trust_type, result)
+    rows = rows[rows["trust_code"].isin(codes)]
+    field = "value" if rows["value"].notna().any() else "score"
+    wide = rows.pivot_table(index="trust_name", columns="quarter", values=field, aggfunc="first").reset_index()
+    return Trend(wide, field, rows["units"].iloc[0] if field == "value" and len(rows) else "scores",
+                 rows["quarter"].nunique())

@@ -10,7 +10,7 @@ import streamlit as st
 
 import oversight as nof
 
-from . import data, state
+from . import content, data, state
 from .text import md
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -253,10 +253,7 @@ def forget_edits() -> None:
 def edits_editor(result: nof.Assessment, quarter: str, trust_code: str) -> pd.DataFrame:
     """A table of one trust's metrics whose values and scores can be edited, starting from the edits in the link
     (``whatif_edits``); returns the edits (may be empty) and keeps them in the link."""
-    rows = result.scores[(result.scores["quarter"] == quarter) & (result.scores["trust_code"] == trust_code)
-                         & result.scores["counted"]]
-    shown = rows[["metric_id", "metric_name", "units", "value", "score"]].reset_index(drop=True)
-    shown["score"] = shown["score"].round(2)
+    shown = content.editable_metrics(result, quarter, trust_code)
     start = shown.copy()
     linked = st.session_state.get("whatif_edits") or ()
     unknown = sorted({m for m, _, _ in linked} - set(shown["metric_id"]))

@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
-import pickle
 import re
 
 import pandas as pd
@@ -86,12 +85,6 @@ def table(frame: pd.DataFrame, name: str, *, column_config=None, height="auto", 
                        key=element_key("csv", name), on_click="ignore")
 
 
-def _frame_digest(frame: pd.DataFrame) -> str:
-    """A table's content as a digest of its pickle: about a sixth of the cost of Streamlit's own hashing of a
-    DataFrame (``pandas.util.hash_pandas_object``), paid by every chart on every rerun."""
-    return hashlib.sha256(pickle.dumps(frame, protocol=5)).hexdigest()
-
-
 MAX_KEPT_ROWS = 1_000  # rows of a table kept ready to send (:func:`_shown`); bigger ones are made each time
 
 
@@ -106,7 +99,7 @@ def _prepare(frame: pd.DataFrame, highlight: str | None):
 
 
 _kept = st.cache_resource(_prepare, show_spinner=False, max_entries=128, ttl=data.SESSION_TTL,
-                          hash_funcs={pd.DataFrame: _frame_digest})
+                          hash_funcs={pd.DataFrame: data.frame_digest})
 
 
 def _shown(frame: pd.DataFrame, highlight: str | None = None):
@@ -117,7 +110,7 @@ def _shown(frame: pd.DataFrame, highlight: str | None = None):
 
 
 @st.cache_resource(show_spinner=False, max_entries=64, ttl=data.SESSION_TTL,
-                   hash_funcs={pd.DataFrame: _frame_digest})
+                   hash_funcs={pd.DataFrame: data.frame_digest})
 def _specs(builder: str, *args) -> tuple[dict, dict]:
     """The Vega-Lite spec of a chart from :mod:`ui.charts`, cached by its inputs (building and validating an Altair
     chart costs tens of milliseconds, which a rerun should not pay again): the spec as Vega-Lite reads it (for the
