@@ -20,11 +20,9 @@ st.markdown("**Nothing is kept on the server beyond this session:** the ratings 
            "session and are gone when it closes. Save the CSV to keep them and upload it later to carry on. A copied "
            "link opens the same trust and quarter but does not carry the ratings.")
 
-table = view.table(result.trusts)
-ui.show.require_rows(table, view)
-trust = view.trust or table.sort_values(["rank", "trust_name"])["trust_code"].iloc[0]
-ranges = ui.data.ranges(view.key, view.method, (view.quarter,), result)  # the quarter the evidence is for
-evidence = ui.data.trust_evidence(view.key, view.method, (view.quarter,), view.quarter, trust, result)
+content = ui.content.capability(view, result)
+ui.show.require_rows(content.trusts, view)
+trust, evidence = content.trust, content.evidence
 me = evidence.trust
 rank_range, score_range = range_text(me["rank_lo"], me["rank_hi"], 0), range_text(me["score_lo"], me["score_hi"], 2)
 if not view.trust:
@@ -47,15 +45,14 @@ st.markdown(ui.md("Likely ranges: rank **{}**, average score **{}**", rank_range
 if me["source"] == "league table":
     st.warning("This trust's figures come from a league table only, with no metric scores, so no area has NOF "
                "evidence to compare with.", icon=":material/info:")
-names = dict(zip(result.trusts["trust_code"], result.trusts["trust_name"]))
-cap.load_and_templates(trust, me["trust_name"], view.quarter, names)
+cap.load_and_templates(trust, me["trust_name"], view.quarter, content.names)
 cap.explain()
 
 st.header("The six areas")
 st.markdown("The rating scale is ours (1 Strong, 2 Good, 3 Limited, 4 Weak): NHS England's guidance names the six "
             "areas but, as far as we could find, publishes no wording for a scale. **How the page compares:** "
             + ui.plain(nof.capability.RULE.removeprefix("How the page compares: ")))
-board, review = cap.areas(trust, evidence)
+board, review, summary = cap.areas(view, result, content)
 flag_slot.metric("Areas flagged", f"{int(review['flagged'].sum())} of {len(review)}",
                  help="Areas where the board's rating is two or more steps from its NOF evidence level.")
 
@@ -64,6 +61,6 @@ st.markdown("The board pack is one printable page: the six areas, ratings, notes
             "segment, rank and likely ranges, and the sources. Open it in a browser and print it, or save it as PDF.")
 method = result.method.describe(result.banding)
 origin = ui.data.SOURCE if view.key == ui.data.DEFAULT_KEY else "Uploaded in this session, not NHS England's figures."
-sources = [f"{view.label}. {origin}", f"Method: {method}.", f"Likely ranges: {ranges['range_method'].iloc[0]}."]
-cap.summary_and_pack(evidence, board, review, sources)
+sources = [f"{view.label}. {origin}", f"Method: {method}.", f"Likely ranges: {content.range_method}."]
+cap.summary_and_pack(evidence, board, review, summary, sources)
 st.markdown(ui.plain(" ".join(sources) + " Mapping, scale and rule: docs/capability.md (ours)."))

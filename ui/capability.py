@@ -9,13 +9,14 @@ each widget has its own key, filled from the plain key when the page draws it.
 from __future__ import annotations
 
 import re
-from functools import partial
+from functools import cache, partial
 
 import pandas as pd
 import streamlit as st
 
 import oversight as nof
 
+from . import content, data
 from .text import md, md_list, plain
 
 cap = nof.capability
@@ -34,13 +35,30 @@ def _widget(trust: str, area_key: str, part: str) -> str:
     return f"capability-input:{trust}:{area_key}:{part}"
 
 
-def board_frame(trust: str, trust_name: str, quarter: str) -> pd.DataFrame:
-    """The board's assessment of ``trust`` as held in this session (:data:`oversight.capability.ASSESSMENT_COLUMNS`)."""
+def _board_frame(trust: str, trust_name: str, quarter: str, ratings: tuple, notes: tuple) -> pd.DataFrame:
+    """The board's assessment of ``trust`` (:data:`oversight.capability.ASSESSMENT_COLUMNS`) from its ratings and
+    notes, one per area in :data:`oversight.capability.AREAS` order."""
     frame = cap.blank_assessment(trust, trust_name, quarter)
-    frame["rating"] = pd.array([st.session_state.get(_key(trust, a.key, "rating")) for a in cap.AREAS],
-                               dtype="Int64")
-    frame["evidence_note"] = [st.session_state.get(_key(trust, a.key, "note")) or "" for a in cap.AREAS]
+    frame["rating"] = pd.array(list(ratings), dtype="Int64")
+    frame["evidence_note"] = list(notes)
     return frame
+
+
+@st.cache_resource(scope="session", max_entries=8, ttl=data.SESSION_TTL, hash_funcs=data.HASH_FUNCS,
+                   show_spinner=False)
+def _reviewed(view, result, ratings: tuple, notes: tuple):
+    """The board's assessment, its comparison with the NOF evidence (:func:`oversight.capability.compare`) and the
+    summary table on screen, kept in this session's own cache (they hold the board's notes, which are never kept
+    beyond the session) so that a rerun with the same ratings does not build them again."""
+    evidence = content.capability(view, result).evidence
+    me = evidence.trust
+    board = _board_frame(me["trust_code"], me["trust_name"], me["quarter"], ratings, notes)
+    review = cap.compare(board, evidence)
+    summary = review.assign(verdict=review["verdict"].map(cap.VERDICTS),
+                            level=[("none" if pd.isna(v) else str(v)) for v in review["level"]],
+                            rating_label=review["rating_label"].replace("", "not rated"))[
+        ["area", "rating_label", "level", "verdict", "evidence_note"]]
+    return board, review, nof.neutralise_formulas(summary)
 
 
 def _store(trust: str, frame: pd.DataFrame) -> None:
@@ -116,27 +134,25 @@ _BOX = {"better": (st.warning, ":material/flag:"), "worse": (st.warning, ":mater
         "no evidence": (st.info, ":material/info:")}
 
 
-def _evidence(evidence, row) -> None:
+def _evidence(row, listed: tuple[list[tuple], str, list[str]]) -> None:
     box, icon = _BOX[row.verdict]
     box(md("**{}.** {}", cap.VERDICTS[row.verdict], row.sentence), icon=icon)
-    rows = [(d.domain, f"{d.domain_score_2dp:.2f}", d.domain_segment,
-             cap.domain_range_text(d.range_lo, d.range_hi, d.n_metrics))
-            for d in evidence.domains[evidence.domains["area_key"] == row.area_key].itertuples()]
-    if rows:
-        st.markdown(md_list("**{}**: domain score {}, segment {}; {}", rows))
-    worst = evidence.worst(row.area_key)
-    if len(worst):
-        title = "NOF metrics" if cap.area(row.area_key).metrics else "Worst metrics"
-        st.markdown(md_list("{}: {}", [(title, "; ".join(worst["text"]))]))
+    domains, title, metrics = listed
+    if domains:
+        st.markdown(md_list("**{}**: domain score {}, segment {}; {}", domains))
+    if metrics:
+        st.markdown(md_list("{}: {}", [(title, "; ".join(metrics))]))
     st.markdown(md("*Mapping:* {}", cap.area(row.area_key).note))
 
 
-def areas(trust: str, evidence) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Each area: the board's rating and note on the left, the NOF evidence and the verdict on the right.
+def areas(view, result, page) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Each area: the board's rating and note on the left, the NOF evidence and the verdict on the right (``page``:
+    :func:`ui.content.capability` of the view).
 
-    Returns the board's assessment and :func:`oversight.capability.compare` of it with ``evidence``.
+    Returns the board's assessment, :func:`oversight.capability.compare` of it with the evidence, and the summary
+    table (:func:`_reviewed`).
     """
-    me = evidence.trust
+    trust = page.trust
     slots = []
     for a in cap.AREAS:
         st.subheader(plain(a.name))
@@ -144,31 +160,37 @@ def areas(trust: str, evidence) -> tuple[pd.DataFrame, pd.DataFrame]:
         with left:
             _inputs(trust, a)
         slots.append(right)
-    board = board_frame(trust, me["trust_name"], me["quarter"])
-    review = cap.compare(board, evidence)
+    ratings = tuple(st.session_state.get(_key(trust, a.key, "rating")) for a in cap.AREAS)
+    notes = tuple(st.session_state.get(_key(trust, a.key, "note")) or "" for a in cap.AREAS)
+    board, review, summary = _reviewed(view, result, ratings, notes)
     for slot, row in zip(slots, review.itertuples()):
         with slot:
-            _evidence(evidence, row)
-    return board, review
+            _evidence(row, page.areas[row.area_key])
+    return board, review, summary
+
+
+@cache
+def _scale():
+    """The rating scale as a table, made once (it is ours and never changes)."""
+    from streamlit import dataframe_util
+
+    return dataframe_util.convert_pandas_df_to_arrow_table(pd.DataFrame({
+        "Rating": [f"{r.level} {r.label}" for r in cap.SCALE], "Meaning": [r.meaning for r in cap.SCALE]}))
 
 
 def explain() -> None:
     """The scale and the mapping, in an expander (the rule is stated above the six areas)."""
     with st.expander("The rating scale and the mapping to NOF evidence", expanded=False):
-        st.dataframe(pd.DataFrame({"Rating": [f"{r.level} {r.label}" for r in cap.SCALE],
-                                   "Meaning": [r.meaning for r in cap.SCALE]}), hide_index=True)
+        st.dataframe(_scale(), hide_index=True)
         st.markdown(plain(cap.SCALE_SOURCE))
         st.markdown(md_list("**{}:** {}", [(a.name, a.note) for a in cap.AREAS]))
         st.markdown(md("The six areas: {}.", cap.GUIDANCE))
 
 
-def summary_and_pack(evidence, board: pd.DataFrame, review: pd.DataFrame, sources: list[str]) -> None:
-    """The six areas in one table, and the CSV and board-pack downloads."""
-    summary = review.assign(verdict=review["verdict"].map(cap.VERDICTS),
-                            level=[("none" if pd.isna(v) else str(v)) for v in review["level"]],
-                            rating_label=review["rating_label"].replace("", "not rated"))[
-        ["area", "rating_label", "level", "verdict", "evidence_note"]]
-    st.dataframe(nof.neutralise_formulas(summary), hide_index=True, column_config={
+def summary_and_pack(evidence, board: pd.DataFrame, review: pd.DataFrame, summary: pd.DataFrame,
+                     sources: list[str]) -> None:
+    """The six areas in one table (``summary``, from :func:`areas`), and the CSV and board-pack downloads."""
+    st.dataframe(summary, hide_index=True, column_config={
         "area": "Area", "rating_label": "Board rating", "level": st.column_config.TextColumn(
             "NOF evidence level", help="The evidence on the rating's 1-4 steps (1 best)."),
         "verdict": "Verdict", "evidence_note": "Board evidence note"})

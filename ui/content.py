@@ -338,3 +338,38 @@ def trend(view: View, result: nof.Assessment, metric_id: str, codes: tuple[str, 
     wide = rows.pivot_table(index="trust_name", columns="quarter", values=field, aggfunc="first").reset_index()
     return Trend(wide, field, rows["units"].iloc[0] if field == "value" and len(rows) else "scores",
                  rows["quarter"].nunique())
+
+
+@dataclass(frozen=True)
+class Capability:
+    """The board capability page: ``trusts`` (this view's trusts), ``trust`` (the highlighted trust, or the top of
+    the table), its NOF ``evidence`` (:func:`oversight.capability.trust_evidence`, with this quarter's likely ranges
+    made by ``range_method``), ``names`` (every loaded trust code to name, to check an uploaded assessment against)
+    and, per area key, what the page lists beside the board's rating: the domain rows (domain, score, segment,
+    range), the heading of the metrics and the metrics in words."""
+
+    trusts: pd.DataFrame
+    trust: str | None
+    evidence: object | None
+    range_method: str
+    names: dict[str, str]
+    areas: dict[str, tuple[list[tuple], str, list[str]]]
+
+
+@data.cached(shared_entries=256)  # a trust and a quarter each
+def capability(view: View, result: nof.Assessment) -> Capability:
+    cap = nof.capability
+    table = view.table(result.trusts)
+    if table.empty:
+        return Capability(table, None, None, "", {}, {})
+    trust = view.trust or table.sort_values(["rank", "trust_name"])["trust_code"].iloc[0]
+    ranges = data.ranges(view.key, view.method, (view.quarter,), result)  # the quarter the evidence is for
+    evidence = data.trust_evidence(view.key, view.method, (view.quarter,), view.quarter, trust, result)
+    areas = {}
+    for a in cap.AREAS:
+        domains = evidence.domains[evidence.domains["area_key"] == a.key]
+        areas[a.key] = ([(d.domain, f"{d.domain_score_2dp:.2f}", d.domain_segment,
+                          cap.domain_range_text(d.range_lo, d.range_hi, d.n_metrics)) for d in domains.itertuples()],
+                        "NOF metrics" if a.metrics else "Worst metrics", list(evidence.worst(a.key)["text"]))
+    return Capability(table, trust, evidence, ranges["range_method"].iloc[0] if len(ranges) else "",
+                      dict(zip(result.trusts["trust_code"], result.trusts["trust_name"])), areas)
