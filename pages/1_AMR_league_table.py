@@ -9,7 +9,8 @@ import ui
 ui.page_setup("AMR league table", ":material/format_list_numbered:")
 view = ui.sidebar()
 result = ui.data.assess(view.key, view.method, view.dataset)
-table = view.table(ui.data.league(view.key, view.method, view.quarter, result))
+content = ui.content.league(view, result)
+table = content.table
 
 st.title("Aggregated metric ranking (AMR)")
 st.caption(ui.md("{} · {} · {}s · {} trusts", view.label, view.quarter, view.trust_type, len(table)))
@@ -19,8 +20,6 @@ st.markdown("Trusts ordered by segment, then average metric score. The **likely 
             "reach the next segment, and the fewest metrics that could deliver it, in each metric's own units. As NHS "
             "England does, a trust in the Recovery Support Programme (segment 5) is ranked by its segment before that.")
 
-columns = ["rank", "trust_name", "final_segment", "average_score_2dp", "deficit", "score_range", "rank_range",
-           "range_by", "to_move_up"]
 config = ui.show.league_columns() | {
     "range_by": st.column_config.TextColumn("Ranges by", help="NHS England's published likely ranges where their "
                                             "league table gives them; otherwise our estimate (the same method)."),
@@ -29,12 +28,12 @@ config = ui.show.league_columns() | {
                                               help="Improvements shared across the fewest metrics, worst first; the "
                                               "value needed is that of a loaded peer already scoring that well."),
 }
-ui.show.table(table[columns], f"AMR league table {view.quarter}", column_config=config, height=720,
+ui.show.table(content.listed, f"AMR league table {view.quarter}", column_config=config, height=720,
               highlight=view.trust_name, wrap=True)
 st.download_button("Download in NHS England's league-table layout",
                    partial(ui.data.league_layout_csv, table), file_name="league-table-nhs-layout.csv",
                    mime="text/csv", icon=":material/download:", on_click="ignore")
-theirs = int((table["range_by"] == "NHS England").sum())
+theirs = content.theirs
 if theirs:
     whose = f"Likely ranges: NHS England's own, from their published league table, for {theirs} of {len(table)} trusts"
     whose += "; ours for the rest" if theirs < len(table) else ""
@@ -46,25 +45,18 @@ with st.expander("NHS England's likely ranges beside ours"):
     st.markdown("Where NHS England published likely ranges, the table shows theirs. Ours are worked out the same "
                 "way (a percentile bootstrap of each trust's own metric scores) and differ by a step here and there: "
                 "the method page says how often.")
-    ui.show.table(table[["rank", "trust_name", "score_range", "ours_score_range", "rank_range", "ours_rank_range",
-                         "range_by"]], f"likely ranges both {view.quarter}", highlight=view.trust_name,
+    ui.show.table(content.both, f"likely ranges both {view.quarter}", highlight=view.trust_name,
                   column_config=config | {
         "score_range": "Score range shown", "ours_score_range": "Score range, ours",
         "rank_range": "Rank range shown", "ours_rank_range": "Rank range, ours"})
 
 st.header("Likely range of rank")
-if view.trust:
-    row = table[table["trust_code"] == view.trust]
-    if len(row):
-        r = row.iloc[0]
-        st.info(ui.md("**{}** ranks {} (likely range: {}), segment {}.", r["trust_name"], r["rank"], r["rank_range"],
-                      r["final_segment"]))
-chart_cols = ["rank", "trust_name", "trust_code", "rank_lo", "rank_hi", "final_segment", "average_score_2dp"]
-widths = (table["rank_hi"] - table["rank_lo"]).astype(float)
-widest = ("" if widths.isna().all() else
-          f" The widest range is {table.loc[widths.idxmax(), 'trust_name']}'s, "
-          f"{table.loc[widths.idxmax(), 'rank_range']}.")
-ui.show.chart(ui.charts.caterpillar, (table[chart_cols], view.trust), table[chart_cols],
+if content.mine is not None:
+    r = content.mine
+    st.info(ui.md("**{}** ranks {} (likely range: {}), segment {}.", r["trust_name"], r["rank"], r["rank_range"],
+                  r["final_segment"]))
+widest = f" The widest range is {content.widest}." if content.widest else ""
+ui.show.chart(ui.charts.caterpillar, (content.charted, view.trust), content.charted,
               f"Likely rank ranges {view.quarter}",
               f"Caterpillar chart of {len(table)} trusts' ranks with their likely ranges, ordered by rank.{widest}",
               keep=view.trust)

@@ -40,8 +40,8 @@ if mine is not None:
 x_field, x_title = ("value", f"{rows['metric_name'].iloc[0]} ({units})") if raw else ("score", "Score (1 best)")
 best = rows.iloc[0]
 ui.show.chart(
-    ui.charts.metric_dots, (content.plotted, x_field, x_title, rows["peer_median"].iloc[0] if raw else None, view.trust,
-                            info.higher_is_better if raw else False),
+    ui.charts.metric_dots, (content.plotted, x_field, x_title, rows["peer_median"].iloc[0] if raw else None,
+                            view.trust, info.higher_is_better if raw else False),
     content.charted, f"IMR {metric_id} {view.quarter}",
     f"Dot chart of {len(rows)} trusts' {x_title} ordered by rank, shaped and coloured by RAG; best is "
     f"{best['trust_name']} ({best[x_field]:g}).", keep=view.trust)

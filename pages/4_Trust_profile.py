@@ -41,7 +41,7 @@ spread, weakest = content.spread, content.weakest
 if spread.empty:
     st.info("No metric scores are loaded for this trust (a league-table file holds averages only).")
 else:
-    ui.show.chart(ui.charts.spine, (spread,), spread.drop(columns=[c for c in spread if c.startswith("pos_")]),
+    ui.show.chart(ui.charts.spine, (spread,), content.spread_table,
                   f"{me['trust_code']} metrics against peers {view.quarter}",
                   f"Spine chart of {len(spread)} metrics: grey bars span the peer minimum to maximum (darker: the "
                   f"middle half), the tick is the median, the marker is this trust. Its weakest metric is "
@@ -72,5 +72,5 @@ else:
     st.markdown(ui.md("Average score to fall from **{:.2f}** to **{:.2f}** (by {:.2f}) to reach segment {}. The "
                       "fewest metrics that could do it: **{}**.", me["average_score_2dp"], step["target_average"],
                       step["fall_needed"], int(step["target_segment"]), int(step["metrics_needed"])))
-    ui.show.table(ui.show.steps_frame(step["steps"]), f"{me['trust_code']} improvement plan")
+    ui.show.table(content.steps, f"{me['trust_code']} improvement plan")
 ui.show.source(view, result.method.describe(result.banding) + "; likely ranges: " + content.range_method)

@@ -15,8 +15,8 @@ st.markdown("Before you quote a number, check how it was made. This page takes e
             "removes it, works it out again from the files' own metric rows, and compares. Nothing here is typed "
             "in: it is recomputed now, from what is loaded.")
 
-rep = ui.data.reproduction(view.key, view.dataset)
-if rep.summary.empty:
+content = ui.content.method(view, result)
+if content.by_type.empty:
     st.info("These files carry no published results to check against (a template, say).")
 else:
     st.header("How many of NHS England's figures the engine reproduces", anchor=False)
@@ -25,23 +25,20 @@ else:
                "within_001": st.column_config.NumberColumn(
                    "Within 0.01", help="Scores within a hundredth; rank ranges within one place."),
                "share": st.column_config.ProgressColumn("Share exact", format="percent", min_value=0, max_value=1)}
-    ui.show.table(rep.by_type(), "reproduction summary", column_config=columns)
+    ui.show.table(content.by_type, "reproduction summary", column_config=columns)
     with st.expander("The same, quarter by quarter"):
-        ui.show.table(rep.summary.assign(share=rep.summary["exact"] / rep.summary["published"]),
-                      "reproduction by quarter", column_config=columns | {"quarter": "Quarter"})
+        ui.show.table(content.by_quarter, "reproduction by quarter", column_config=columns | {"quarter": "Quarter"})
     st.subheader("Every figure missed, and why")
-    if rep.misses.empty:
+    if content.misses.empty:
         st.success("Every published figure in these files is reproduced exactly.")
     else:
-        misses = rep.misses[["what", "trust_name", "quarter", "domain", "published", "ours", "reason"]]
-        text = {c: misses[c].map(lambda v: f"{v:g}" if isinstance(v, float) else str(v)) for c in ("published", "ours")}
-        ui.show.table(misses.assign(**text), "reproduction misses", height=360, wrap=True, column_config={
+        ui.show.table(content.misses, "reproduction misses", height=360, wrap=True, column_config={
             "what": "Figure", "quarter": "Quarter", "trust_name": "Trust",
             "domain": "Domain", "published": "NHS England's", "ours": "Ours",
             "reason": st.column_config.TextColumn("Why", width="large")})
 
 st.header("Whose likely ranges", anchor=False)
-ranges = rep.summary[rep.summary["what"].str.startswith("likely range")] if len(rep.summary) else rep.summary
+ranges = content.ranges
 st.markdown(ui.md("NHS England publishes likely ranges in its league tables (in these files: {}). Where they exist "
                   "the app shows theirs, labelled **NHS England**; elsewhere it shows **our estimate**, made the same "
                   "way: a percentile bootstrap of each trust's own metric scores, re-segmented and re-ranked in every "
@@ -54,9 +51,7 @@ for r in ranges.itertuples():
                       "one place" if "rank" in r.what else "0.01", int(r.within_001)))
 
 st.header("Every metric's rule", anchor=False)
-catalogue = ui.data.metric_catalogue(view.key, view.method, result)
-ui.show.table(catalogue[["metric_id", "metric_name", "rule", "compared_with", "weight", "rule_known", "units",
-                         "domain", "reporting_period", "definition", "source"]], "metric catalogue", height=420,
+ui.show.table(content.catalogue, "metric catalogue", height=420,
               column_config={
     "metric_id": "ID", "metric_name": "Metric", "domain": "Domain",
     "definition": st.column_config.TextColumn("Definition", width="large"), "units": "Units",

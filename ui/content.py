@@ -8,7 +8,7 @@ again: most of a page's rerun). Everything here is plain pandas on the engine's 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -73,31 +73,34 @@ def overview(view: View, result: nof.Assessment) -> Overview:
 
 @dataclass(frozen=True)
 class Profile:
-    """The trust profile page for ``trust`` among this view's ``trusts`` (the highlighted trust, or the top of the
-    table when none is highlighted or it is not in this view: then ``top_of_table`` is True): ``me`` (its row this quarter, with
-    likely ranges; None when it has no figures this quarter), ``peers`` (trusts of its type this quarter), ``league``
-    (its league-table row), ``problem`` (its hidden problem or fragile position: verdict and what, or None),
-    ``caveats``, ``spread`` (each metric against its peers) and ``weakest``, ``domains`` and their ``domains_text``,
+    """The trust profile page for ``trust`` among this view's ``trusts`` (the highlighted trust, or the top of the table
+    when none is highlighted or it is not in this view: then ``top_of_table`` is True): ``me`` (its row this quarter,
+    with likely ranges; None when it has no figures this quarter), ``peers`` (trusts of its type this quarter),
+    ``league`` (its league-table row), ``problem`` (its hidden problem or fragile position: verdict and what, or None),
+    ``caveats``, ``spread`` (each metric against its peers, for the chart; ``spread_table`` for its table) and
+    ``weakest``, ``domains`` and their ``domains_text``,
     ``history`` (every quarter, with likely ranges) and its ``history_text``, ``step`` (what moving up would take)
-    and ``range_method``."""
+    with its ``steps`` as a table, and ``range_method``."""
 
     trusts: pd.DataFrame
-    trust: str | None
-    top_of_table: bool
-    top_name: str | None
-    me: pd.Series | None
-    peers: int
-    league: pd.Series | None
-    problem: tuple[str, str] | None
-    caveats: list[str]
-    spread: pd.DataFrame
-    weakest: pd.Series | None
-    domains: pd.DataFrame
-    domains_text: str
-    history: pd.DataFrame
-    history_text: str
-    step: pd.Series | None
-    range_method: str
+    trust: str | None = None
+    top_of_table: bool = False
+    top_name: str | None = None
+    me: pd.Series | None = None
+    peers: int = 0
+    league: pd.Series | None = None
+    problem: tuple[str, str] | None = None
+    caveats: list[str] = field(default_factory=list)
+    spread: pd.DataFrame = field(default_factory=pd.DataFrame)
+    spread_table: pd.DataFrame = field(default_factory=pd.DataFrame)
+    weakest: pd.Series | None = None
+    domains: pd.DataFrame = field(default_factory=pd.DataFrame)
+    domains_text: str = ""
+    history: pd.DataFrame = field(default_factory=pd.DataFrame)
+    history_text: str = ""
+    step: pd.Series | None = None
+    steps: pd.DataFrame = field(default_factory=pd.DataFrame)
+    range_method: str = ""
 
 
 HISTORY_COLUMNS = ["quarter", "rank", "rank_lo", "rank_hi", "final_segment", "average_score_2dp", "score_lo",
@@ -107,9 +110,8 @@ HISTORY_COLUMNS = ["quarter", "rank", "rank_lo", "rank_hi", "final_segment", "av
 @data.cached(shared_entries=256)  # a trust and a quarter each
 def profile(view: View, result: nof.Assessment) -> Profile:
     shown = view.table(result.trusts)
-    empty = pd.DataFrame()
     if shown.empty:
-        return Profile(shown, None, False, None, None, 0, None, None, [], empty, None, empty, "", empty, "", None, "")
+        return Profile(shown)
     top = shown.iloc[0]
     trust = view.trust if view.trust in set(shown["trust_code"]) else top["trust_code"]
     history = result.trusts[result.trusts["trust_code"] == trust]
@@ -119,8 +121,7 @@ def profile(view: View, result: nof.Assessment) -> Profile:
     base = dict(trusts=shown, trust=trust, top_of_table=trust != view.trust, top_name=top["trust_name"],
                 range_method=ranges["range_method"].iloc[0] if len(ranges) else "")
     if now.empty:
-        return Profile(**base, me=None, peers=0, league=None, problem=None, caveats=[], spread=empty, weakest=None,
-                       domains=empty, domains_text="", history=empty, history_text="", step=None)
+        return Profile(**base)
     me = now.iloc[0]
     peers = int(((result.trusts["quarter"] == view.quarter) & (result.trusts["trust_type"] == view.trust_type)).sum())
     league = data.league(view.key, view.method, view.quarter, result).set_index("trust_code").loc[trust]
@@ -134,15 +135,24 @@ def profile(view: View, result: nof.Assessment) -> Profile:
     domains = domains.assign(domain_segment_label="segment " + domains["domain_segment"].astype(str))
     history = history[HISTORY_COLUMNS]
     plan = data.improvement(view.key, view.method, view.quarter, result)
+    step = plan[plan["trust_code"] == trust].iloc[0]
     return Profile(
         **base, me=me, peers=peers, league=league, problem=problem,
         caveats=insights.trust_caveats(result, data.trust_register(), view.quarter, trust),
-        spread=spread, weakest=None if spread.empty else spread.sort_values("score", ascending=False).iloc[0],
+        spread=spread, spread_table=spread.drop(columns=[c for c in spread if c.startswith("pos_")]),
+        weakest=None if spread.empty else spread.sort_values("score", ascending=False).iloc[0],
         domains=domains, domains_text="; ".join(f"{d.domain} {d.domain_score_2dp:.2f} (segment {d.domain_segment})"
                                                 for d in domains.itertuples()),
         history=history, history_text="; ".join(f"{r.quarter} rank {r.rank} (segment {r.final_segment})"
                                                  for r in history.itertuples()),
-        step=plan[plan["trust_code"] == trust].iloc[0])
+        step=step, steps=pd.DataFrame() if step["blocked"] else steps_frame(step["steps"]))
+
+
+def steps_frame(steps: list[dict]) -> pd.DataFrame:
+    """An improvement plan's steps as a readable table."""
+    frame = pd.DataFrame(steps)  # the words carry the values and their units
+    return pd.DataFrame({"Metric": frame["metric_name"], "Score now": frame["score_now"].map("{:.2f}".format),
+                         "Score needed": frame["score_target"].map("{:.2f}".format), "In words": frame["text"]})
 
 
 @dataclass(frozen=True)
@@ -200,9 +210,9 @@ def metric_names(view: View, result: nof.Assessment) -> pd.DataFrame:
 class Metric:
     """The individual metric page for one metric: ``rows`` (every trust's value, score, rank and RAG with the peer
     median and quartiles), the columns of it that the chart plots (``plotted``), that its table alternative shows
-    (``charted``) and that the table of every trust shows (``listed``), whether it has ``raw`` values, its ``units``, ``dates`` (reporting periods), ``ranked``
-    (trusts of this type scored on it), ``mine`` (the highlighted trust's row, or None) and ``sources`` (where the
-    scores come from)."""
+    (``charted``) and that the table of every trust shows (``listed``), whether it has ``raw`` values, its ``units``,
+    ``dates`` (reporting periods), ``ranked`` (trusts of this type scored on it), ``mine`` (the highlighted trust's row,
+    or None) and ``sources`` (where the scores come from)."""
 
     rows: pd.DataFrame
     plotted: pd.DataFrame
@@ -226,7 +236,8 @@ def metric(view: View, result: nof.Assessment, metric_id: str) -> Metric:
         rows=rows, plotted=rows[["trust_code", "trust_name", "imr_rank", "value", "score", "rag"]],
         charted=rows[["imr_rank", "trust_name", "value", "units", "reporting_date", "score", "rag", "peer_median"]],
         listed=rows[["imr_rank", "trust_name", "value", "units", "reporting_date", "score", "peer_median",
-                     "peer_lower_quartile", "peer_upper_quartile", "rag"]], raw=raw, units=rows["units"].iloc[0] if raw else "score",
+                     "peer_lower_quartile", "peer_upper_quartile", "rag"]],
+        raw=raw, units=rows["units"].iloc[0] if raw else "score",
         dates=", ".join(sorted(d for d in rows["reporting_date"].unique() if d)) or "not given",
         ranked=int(((scores["quarter"] == view.quarter) & (scores["trust_type"] == view.trust_type)
                     & (scores["metric_id"] == metric_id)).sum()),
@@ -258,11 +269,11 @@ def whatif_choices(view: View, official: nof.Assessment) -> WhatIfChoices:
 @data.cached(shared_entries=256)  # a trust and a quarter each
 def editable_metrics(result: nof.Assessment, quarter: str, trust: str) -> pd.DataFrame:
     """The metrics of ``trust`` in ``quarter`` that count in its average, as the what-if page's editor shows them:
-    ``metric_id``, ``metric_name``, ``units``, ``value`` and ``score`` (to 2 dp)."""
+    ``metric_id``, ``metric_name``, ``units`` (formulas neutralised), ``value`` and ``score`` (to 2 dp)."""
     scores = result.scores
     rows = scores[(scores["quarter"] == quarter) & (scores["trust_code"] == trust) & scores["counted"]]
     shown = rows[["metric_id", "metric_name", "units", "value", "score"]].reset_index(drop=True)
-    return shown.assign(score=shown["score"].round(2))
+    return nof.neutralise_formulas(shown.assign(score=shown["score"].round(2)))
 
 
 @dataclass(frozen=True)
@@ -283,9 +294,9 @@ def moves(view: View, official: nof.Assessment, changed: nof.Assessment) -> Move
 
 @dataclass(frozen=True)
 class CompareChoices:
-    """The compare page's choices and its last table: ``trusts`` (this view's trusts in league order), ``names``
-    (trust code to name, in that order), ``metrics`` (metric ID to name, scored for this trust type in any quarter) and ``domains`` (every
-    trust's domain segments this quarter, the domains in view first and the region last)."""
+    """The compare page's choices and its last table: ``trusts`` (this view's trusts in league order), ``names`` (trust
+    code to name, in that order), ``metrics`` (metric ID to name, scored for this trust type in any quarter) and
+    ``domains`` (every trust's domain segments this quarter, the domains in view first and the region last)."""
 
     trusts: pd.DataFrame
     names: dict[str, str]
@@ -373,3 +384,69 @@ def capability(view: View, result: nof.Assessment) -> Capability:
                         "NOF metrics" if a.metrics else "Worst metrics", list(evidence.worst(a.key)["text"]))
     return Capability(table, trust, evidence, ranges["range_method"].iloc[0] if len(ranges) else "",
                       dict(zip(result.trusts["trust_code"], result.trusts["trust_name"])), areas)
+
+
+@dataclass(frozen=True)
+class Method:
+    """The method and sources page: the reproduction summary ``by_type`` and by quarter (``by_quarter``, with the
+    share exact), the ``misses`` with the published and our figures as text, the likely-range rows of the summary
+    (``ranges``) and the ``catalogue`` of every metric's rule."""
+
+    by_type: pd.DataFrame
+    by_quarter: pd.DataFrame
+    misses: pd.DataFrame
+    ranges: pd.DataFrame
+    catalogue: pd.DataFrame
+
+
+CATALOGUE_COLUMNS = ["metric_id", "metric_name", "rule", "compared_with", "weight", "rule_known", "units", "domain",
+                     "reporting_period", "definition", "source"]
+
+
+@data.cached()
+def method(view: View, result: nof.Assessment) -> Method:
+    rep = data.reproduction(view.key, view.dataset)
+    summary = rep.summary
+    misses = rep.misses[["what", "trust_name", "quarter", "domain", "published", "ours", "reason"]]
+    return Method(
+        by_type=rep.by_type() if len(summary) else summary,
+        by_quarter=summary.assign(share=summary["exact"] / summary["published"]) if len(summary) else summary,
+        misses=misses.assign(**{c: misses[c].map(lambda v: f"{v:g}" if isinstance(v, float) else str(v))
+                                for c in ("published", "ours")}),
+        ranges=summary[summary["what"].str.startswith("likely range")] if len(summary) else summary,
+        catalogue=data.metric_catalogue(view.key, view.method, result)[CATALOGUE_COLUMNS])
+
+
+@dataclass(frozen=True)
+class League:
+    """The AMR league table page: ``table`` (the view's trusts with likely ranges and what moving up would take),
+    the columns the page lists (``listed``), the ranges side by side (``both``) and charts (``charted``), how many
+    ranges are NHS England's own (``theirs``), the widest rank range in words (``widest``, "" when none) and the
+    highlighted trust's row (``mine``, or None)."""
+
+    table: pd.DataFrame
+    listed: pd.DataFrame
+    both: pd.DataFrame
+    charted: pd.DataFrame
+    theirs: int
+    widest: str
+    mine: pd.Series | None
+
+
+LEAGUE_COLUMNS = ["rank", "trust_name", "final_segment", "average_score_2dp", "deficit", "score_range", "rank_range",
+                  "range_by", "to_move_up"]
+BOTH_RANGES_COLUMNS = ["rank", "trust_name", "score_range", "ours_score_range", "rank_range", "ours_rank_range",
+                       "range_by"]
+CATERPILLAR_COLUMNS = ["rank", "trust_name", "trust_code", "rank_lo", "rank_hi", "final_segment", "average_score_2dp"]
+
+
+@data.cached()
+def league(view: View, result: nof.Assessment) -> League:
+    table = view.table(data.league(view.key, view.method, view.quarter, result))
+    widths = (table["rank_hi"] - table["rank_lo"]).astype(float)
+    widest = "" if widths.isna().all() else (f"{table.loc[widths.idxmax(), 'trust_name']}'s, "
+                                             f"{table.loc[widths.idxmax(), 'rank_range']}")
+    mine = table[table["trust_code"] == view.trust]
+    return League(table=table, listed=table[LEAGUE_COLUMNS], both=table[BOTH_RANGES_COLUMNS],
+                  charted=table[CATERPILLAR_COLUMNS], theirs=int((table["range_by"] == "NHS England").sum()),
+                  widest=widest, mine=mine.iloc[0] if len(mine) else None)

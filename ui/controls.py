@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 
@@ -254,30 +255,55 @@ def edits_editor(result: nof.Assessment, quarter: str, trust_code: str) -> pd.Da
     """A table of one trust's metrics whose values and scores can be edited, starting from the edits in the link
     (``whatif_edits``); returns the edits (may be empty) and keeps them in the link."""
     shown = content.editable_metrics(result, quarter, trust_code)
-    start = shown.copy()
+    start = shown
     linked = st.session_state.get("whatif_edits") or ()
     unknown = sorted({m for m, _, _ in linked} - set(shown["metric_id"]))
     if unknown:
         state.note("edits", ", ".join(unknown), "this trust has no score for it in this quarter")
-    for metric, kind, number in linked:
-        start.loc[start["metric_id"] == metric, "value" if kind == "v" else "score"] = number
-    edited = st.data_editor(nof.neutralise_formulas(start), key=f"edit-{quarter}-{trust_code}", hide_index=True,
-                            disabled=["metric_id", "metric_name", "units"], column_config={
+    if linked:
+        start = shown.copy()
+        for metric, kind, number in linked:
+            start.loc[start["metric_id"] == metric, "value" if kind == "v" else "score"] = number
+    editor = f"edit-{quarter}-{trust_code}"
+    edited = st.data_editor(start, key=editor, hide_index=True, disabled=["metric_id", "metric_name", "units"],
+                            column_config={
         "metric_id": "Metric", "metric_name": "Name", "units": "Units",
         "value": st.column_config.NumberColumn("Raw value", help="Change it and the score follows, placed among "
                                                "the peers' values."),
         "score": st.column_config.NumberColumn("Score", min_value=1.0, max_value=4.0, step=0.01, format="%.2f")})
+    if not linked and not (st.session_state.get(editor) or {}).get("edited_rows"):  # nothing edited (the usual)
+        st.session_state["whatif_edits"] = ()
+        return _no_edits(quarter, trust_code)
     value_changed = ~((edited["value"] == shown["value"]) | (edited["value"].isna() & shown["value"].isna()))
     score_changed = (edited["score"] - shown["score"]).abs() > 1e-9
     changed = edited[value_changed | score_changed]
     st.session_state["whatif_edits"] = tuple(  # a raw value emptied stays out of the link
         (r.metric_id, "v", float(r.value)) if value_changed[i] else (r.metric_id, "s", float(r.score))
         for i, r in changed.iterrows() if not (value_changed[i] and pd.isna(r.value)))
+    return _edits(quarter, trust_code, changed, value_changed, score_changed)
+
+
+def _edits(quarter: str, trust_code: str, changed: pd.DataFrame, value_changed: pd.Series,
+           score_changed: pd.Series) -> pd.DataFrame:
+    """The edits as :func:`oversight.assess` takes them: a new raw value, or else a new score, per changed row."""
     return pd.DataFrame({
         "quarter": quarter, "trust_code": trust_code, "metric_id": changed["metric_id"],
         "value": changed["value"].where(value_changed[changed.index]),
         "score": changed["score"].where(score_changed[changed.index] & ~value_changed[changed.index]),
     }).reset_index(drop=True)
+
+
+@functools.lru_cache(maxsize=64)
+def _none(quarter: str, trust_code: str) -> pd.DataFrame:
+    nothing = pd.DataFrame({"metric_id": pd.Series([], dtype="str"), "value": pd.Series([], dtype="float64"),
+                            "score": pd.Series([], dtype="float64")})
+    flags = pd.Series([], dtype=bool)
+    return _edits(quarter, trust_code, nothing, flags, flags)
+
+
+def _no_edits(quarter: str, trust_code: str) -> pd.DataFrame:
+    """No edits to ``trust_code`` (a new frame each time, of the same columns and types as any edits)."""
+    return _none(quarter, trust_code).copy()
 
 
 def edits_key(base_key: str, edits: pd.DataFrame) -> str:

@@ -17,7 +17,7 @@ from . import charts, data
 from .text import md, plain
 
 __all__ = ["chart", "element_key", "league_columns", "md", "movers_columns", "plain", "require_rows", "source",
-           "steps_frame", "table"]
+           "table"]
 
 MAX_CHART_TRUSTS = 150  # a chart with a row per trust stays readable up to about this many (acute trusts: 134)
 MAX_CHART_ROWS = 4_000  # rows of data in one chart, under Altair's limit of 5,000 for data inside the chart
@@ -219,13 +219,6 @@ def league_columns() -> dict:
         "region": cc.TextColumn("Region"),
         "trust_subtype": cc.TextColumn("Subtype"),
     }
-
-
-def steps_frame(steps: list[dict]) -> pd.DataFrame:
-    """An improvement plan's steps as a readable table."""
-    frame = pd.DataFrame(steps)  # the words carry the values and their units
-    return pd.DataFrame({"Metric": frame["metric_name"], "Score now": frame["score_now"].map("{:.2f}".format),
-                         "Score needed": frame["score_target"].map("{:.2f}".format), "In words": frame["text"]})
 
 
 def movers_columns(before: str, after: str) -> dict:
