@@ -19,7 +19,7 @@ labels = {m: f"{r.domain} · {r.metric_name} ({m})" for m, r in names.iterrows()
 metric_id = st.selectbox("Metric (grouped by domain)", list(names.index), key="metric", format_func=labels.get)
 ui.state.publish(ui.state.GLOBAL + (ui.state.METRIC,))
 
-content = ui.content.metric(view, result, metric_id)
+content = ui.content.imr(view, result, metric_id)
 rows, raw, units, mine = content.rows, content.raw, content.units, content.mine
 info = catalogue.metric(metric_id)
 direction = {True: "higher is better", False: "lower is better", None: "scored by NHS England"}[info.higher_is_better]

@@ -227,7 +227,7 @@ class Metric:
 
 
 @data.cached(shared_entries=256)  # a metric and a quarter each
-def metric(view: View, result: nof.Assessment, metric_id: str) -> Metric:
+def imr(view: View, result: nof.Assessment, metric_id: str) -> Metric:
     rows = view.table(insights.metric_table(result, view.quarter, view.trust_type, metric_id))
     raw = bool(rows["value"].notna().any())
     scores = result.scores
