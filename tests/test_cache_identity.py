@@ -208,3 +208,49 @@ def test_cached_trust_evidence_is_the_engines_answer():
             pd.testing.assert_series_equal(a, b)
         else:
             assert a == b, field.name
+
+
+def test_page_content_is_cached_by_the_views_filters_and_never_shared_with_another_view():
+    """ui.content keys a page's content by every filter of the view (and the dataset's fingerprint and the method):
+    the same view asked twice is worked out once, a view that differs only in its region or highlighted trust gets
+    its own content, a view under another method goes to the session's own cache, and a change to what one page
+    was handed is not seen by the next."""
+    def script():
+        import dataclasses
+
+        import streamlit as st
+
+        import oversight as nof
+        import ui.content as content
+        import ui.data as data
+        from ui.state import View
+
+        dataset = data.default_dataset()
+        view = View(data.DEFAULT_KEY, dataset, data.DEFAULT_LABEL, "Q4 2025/26", nof.catalogue.MHC, False, None)
+        result = data.assess(view.key, view.method, dataset)
+        calls = st.session_state.setdefault("calls", [])
+        real = nof.hidden_problems_headline
+        nof.hidden_problems_headline = lambda *a, **k: calls.append(1) or real(*a, **k)
+        first = content.overview(view, result)
+        first.top["trust_name"] = "changed by a page"
+        again = content.overview(view, result)
+        west = content.overview(dataclasses.replace(view, region="North West"), result)
+        other = dataclasses.replace(view, method=nof.Method(override=False))
+        nof.hidden_problems_headline = real
+        st.session_state.update(
+            calls=len(calls), names=list(again.top["trust_name"]), n=len(again.table), west=len(west.table),
+            west_regions=sorted(set(west.table["region"])), engine=nof.assess(dataset).trusts,
+            shared=data.shared(view), other_shared=data.shared(other),
+            profile_trust=[content.profile(dataclasses.replace(view, trust=t), result).me["trust_code"]
+                           for t in ("RWX", "RXG")])
+
+    at = AppTest.from_function(script, default_timeout=300).run()
+    assert not at.exception, at.exception
+    s = at.session_state
+    engine = s["engine"]
+    q4 = engine[(engine["quarter"] == Q4) & (engine["trust_type"] == nof.catalogue.MHC)]
+    assert s["calls"] == 2  # the view, then the North West view; the repeat was a cache hit
+    assert s["names"] == list(q4.sort_values("rank")["trust_name"].head(10)) and s["n"] == len(q4) == 61
+    assert s["west_regions"] == ["North West"] and 0 < s["west"] < 61
+    assert s["shared"] and not s["other_shared"]
+    assert s["profile_trust"] == ["RWX", "RXG"]
