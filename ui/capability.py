@@ -134,15 +134,14 @@ _BOX = {"better": (st.warning, ":material/flag:"), "worse": (st.warning, ":mater
         "no evidence": (st.info, ":material/info:")}
 
 
-def _evidence(row, listed: tuple[list[tuple], str, list[str]]) -> None:
-    box, icon = _BOX[row.verdict]
-    box(md("**{}.** {}", cap.VERDICTS[row.verdict], row.sentence), icon=icon)
+def _evidence(verdict: str, sentence: str, area_key: str, listed: tuple[list[tuple], str, list[str]]) -> None:
+    """The verdict, then the area's NOF evidence and its mapping in one block of text."""
+    box, icon = _BOX[verdict]
+    box(md("**{}.** {}", cap.VERDICTS[verdict], sentence), icon=icon)
     domains, title, metrics = listed
-    if domains:
-        st.markdown(md_list("**{}**: domain score {}, segment {}; {}", domains))
-    if metrics:
-        st.markdown(md_list("{}: {}", [(title, "; ".join(metrics))]))
-    st.markdown(md("*Mapping:* {}", cap.area(row.area_key).note))
+    st.markdown((md_list("**{}**: domain score {}, segment {}; {}", domains) + "\n" if domains else "")
+                + (md_list("{}: {}", [(title, "; ".join(metrics))]) + "\n" if metrics else "")
+                + "\n" + md("*Mapping:* {}", cap.area(area_key).note))
 
 
 def areas(view, result, page) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -163,9 +162,9 @@ def areas(view, result, page) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]
     ratings = tuple(st.session_state.get(_key(trust, a.key, "rating")) for a in cap.AREAS)
     notes = tuple(st.session_state.get(_key(trust, a.key, "note")) or "" for a in cap.AREAS)
     board, review, summary = _reviewed(view, result, ratings, notes)
-    for slot, row in zip(slots, review.itertuples()):
+    for slot, verdict, sentence, area_key in zip(slots, review["verdict"], review["sentence"], review["area_key"]):
         with slot:
-            _evidence(row, page.areas[row.area_key])
+            _evidence(verdict, sentence, area_key, page.areas[area_key])
     return board, review, summary
 
 
