@@ -1,84 +1,97 @@
 """Overview: segments, national average, top and bottom trusts, who changed segment and why, and the caveats."""
 
-import numpy as np
-import streamlit as st
+if __name__ != "__main__":
+    # Served: `streamlit run streamlit_app.py` reads this file, finds `app` and serves it (Streamlit's st.App), which
+    # imports the file as a module, so the page below must not run then. Every page view runs the file as
+    # "__main__". Served this way, the server works out the overview's default view once at start, in the background,
+    # before any visitor asks for it (warmup.py).
+    import streamlit as st
 
-import oversight as nof
-import ui
-from oversight import insights
+    import warmup
 
-ui.page_setup("Overview", ":material/dashboard:")
-view = ui.sidebar()
-result = ui.data.assess(view.key, view.method, view.dataset)
-table = view.table(result.trusts)
-previous = view.previous_quarter
-changes = view.table(ui.data.changes(view.key, view.method, view.quarter, previous, result))
-
-st.title("NHS Oversight Framework: overview")
-st.caption(ui.md("{} · {} · {}s", view.label, view.quarter, view.trust_type))
-ui.show.require_rows(table, view)
-
-average, n_scores = insights.national_average(result, view.quarter, table["trust_code"])
-counts = insights.segment_counts(table)
-cols = st.columns(4)
-cols[0].metric("Trusts", len(table))
-cols[1].metric("National average score", f"{average:.2f}", help=ui.md("All {:,} metric scores of these trusts "
-               "divided by their number (1 best, 4 worst), as NHS England computes it.", n_scores))
-cols[2].metric("In segment 1", int(counts.loc[counts["segment"] == 1, "trusts"].iloc[0]))
-cols[3].metric("In financial deficit", int(table["deficit"].sum()))
-ui.show.source(view, result.method.describe(result.banding))
-
-st.header("Trusts per segment")
-ui.show.chart(ui.charts.segment_bars, (counts,), counts, f"Trusts per segment {view.quarter}",
-              f"Bar chart of trusts per segment, {view.quarter}: "
-              + ", ".join(f"segment {r.segment}: {r.trusts}" for r in counts.itertuples()) + ".")
-
-columns = ["rank", "trust_name", "final_segment", "average_score_2dp", "deficit"]
-league = ui.show.league_columns()  # narrower for half the page, so that every column shows at 1440 px
-half_width = league | {"rank": {**league["rank"], "width": 55}, "trust_name": {**league["trust_name"], "width": 205}}
-hidden = view.table(ui.data.hidden_problems(view.key, view.method, view.quarter, result).assign(quarter=view.quarter))
-left, right = st.columns(2)
-with left:
-    st.header("Top ten")
-    ui.show.table(table.head(10)[columns], f"top ten {view.quarter}", column_config=half_width,
-                  highlight=view.trust_name, wrap=True)
-    st.header("Bottom five")
-    ui.show.table(table.tail(5)[columns], f"bottom five {view.quarter}", column_config=half_width,
-                  highlight=view.trust_name, wrap=True)
-with right:
-    st.header("Strong overall, struggling somewhere")
-    st.markdown(ui.plain(nof.hidden_problems_headline(hidden, result, view.quarter, view.trust_type,
-                                                    table["trust_code"])))
-    worst = hidden[hidden["kind"] == "hidden problem"].head(8)
-    if len(worst):
-        st.markdown(ui.md_list("**{}** (rank {}): {}", worst[["trust_name", "rank", "problem"]].itertuples(
-            index=False)))
-    st.page_link("pages/3_Confidence_and_volatility.py", label="Every hidden problem and fragile position",
-                 icon=":material/query_stats:", query_params=ui.state.url_params(ui.state.GLOBAL))
-
-st.header("Who changed segment since the previous quarter, and why")
-moved = changes[changes["changed"]]
-if changes.empty:
-    st.info(ui.md("No earlier quarter is loaded for {}s, so there is nothing to compare {} with.",
-                  view.trust_type.lower(), view.quarter))
-elif moved.empty:
-    st.info("No trust of this type changed segment.")
+    app = st.App(__file__, lifespan=warmup.lifespan)
 else:
-    st.markdown(ui.plain(nof.changes_headline(changes, view.quarter, view.trust_type)))
-    shown = moved.assign(noise=np.where(moved["by_score"], moved["score_outside_range"].map(
-        {True: "outside", False: "inside"}), "not by score"))
-    ui.show.table(shown[["trust_name", "segment_before", "segment_after", "noise", "reason"]],
-                  f"segment changes {view.quarter}", highlight=view.trust_name, wrap=True, column_config={
-        "trust_name": "Trust", "segment_before": "Before",
-        "segment_after": "Now",
-        "reason": st.column_config.TextColumn("Why (what drove it)", width="large"),
-        "noise": st.column_config.TextColumn(
-            "Last quarter's range", help=f"Is the new average score inside {previous}'s "
-            "likely range of average score? Inside it, the change is within the noise of the trust's own "
-            "uneven scores.")})
+    import numpy as np
+    import streamlit as st
 
-with st.expander("NHS England's caveats: read before comparing trusts", expanded=False):
-    st.markdown("""
+    import oversight as nof
+    import ui
+    from oversight import insights
+
+    ui.page_setup("Overview", ":material/dashboard:")
+    view = ui.sidebar()
+    result = ui.data.assess(view.key, view.method, view.dataset)
+    table = view.table(result.trusts)
+    previous = view.previous_quarter
+    changes = view.table(ui.data.changes(view.key, view.method, view.quarter, previous, result))
+
+    st.title("NHS Oversight Framework: overview")
+    st.caption(ui.md("{} · {} · {}s", view.label, view.quarter, view.trust_type))
+    ui.show.require_rows(table, view)
+
+    average, n_scores = insights.national_average(result, view.quarter, table["trust_code"])
+    counts = insights.segment_counts(table)
+    cols = st.columns(4)
+    cols[0].metric("Trusts", len(table))
+    cols[1].metric("National average score", f"{average:.2f}", help=ui.md("All {:,} metric scores of these trusts "
+                   "divided by their number (1 best, 4 worst), as NHS England computes it.", n_scores))
+    cols[2].metric("In segment 1", int(counts.loc[counts["segment"] == 1, "trusts"].iloc[0]))
+    cols[3].metric("In financial deficit", int(table["deficit"].sum()))
+    ui.show.source(view, result.method.describe(result.banding))
+
+    st.header("Trusts per segment")
+    ui.show.chart(ui.charts.segment_bars, (counts,), counts, f"Trusts per segment {view.quarter}",
+                  f"Bar chart of trusts per segment, {view.quarter}: "
+                  + ", ".join(f"segment {r.segment}: {r.trusts}" for r in counts.itertuples()) + ".")
+
+    columns = ["rank", "trust_name", "final_segment", "average_score_2dp", "deficit"]
+    league = ui.show.league_columns()  # narrower for half the page, so that every column shows at 1440 px
+    half_width = league | {"rank": {**league["rank"], "width": 55},
+                           "trust_name": {**league["trust_name"], "width": 205}}
+    hidden = view.table(ui.data.hidden_problems(view.key, view.method, view.quarter, result)
+                        .assign(quarter=view.quarter))
+    left, right = st.columns(2)
+    with left:
+        st.header("Top ten")
+        ui.show.table(table.head(10)[columns], f"top ten {view.quarter}", column_config=half_width,
+                      highlight=view.trust_name, wrap=True)
+        st.header("Bottom five")
+        ui.show.table(table.tail(5)[columns], f"bottom five {view.quarter}", column_config=half_width,
+                      highlight=view.trust_name, wrap=True)
+    with right:
+        st.header("Strong overall, struggling somewhere")
+        st.markdown(ui.plain(nof.hidden_problems_headline(hidden, result, view.quarter, view.trust_type,
+                                                        table["trust_code"])))
+        worst = hidden[hidden["kind"] == "hidden problem"].head(8)
+        if len(worst):
+            st.markdown(ui.md_list("**{}** (rank {}): {}", worst[["trust_name", "rank", "problem"]].itertuples(
+                index=False)))
+        st.page_link("pages/3_Confidence_and_volatility.py", label="Every hidden problem and fragile position",
+                     icon=":material/query_stats:", query_params=ui.state.url_params(ui.state.GLOBAL))
+
+    st.header("Who changed segment since the previous quarter, and why")
+    moved = changes[changes["changed"]]
+    if changes.empty:
+        st.info(ui.md("No earlier quarter is loaded for {}s, so there is nothing to compare {} with.",
+                      view.trust_type.lower(), view.quarter))
+    elif moved.empty:
+        st.info("No trust of this type changed segment.")
+    else:
+        st.markdown(ui.plain(nof.changes_headline(changes, view.quarter, view.trust_type)))
+        shown = moved.assign(noise=np.where(moved["by_score"], moved["score_outside_range"].map(
+            {True: "outside", False: "inside"}), "not by score"))
+        ui.show.table(shown[["trust_name", "segment_before", "segment_after", "noise", "reason"]],
+                      f"segment changes {view.quarter}", highlight=view.trust_name, wrap=True, column_config={
+            "trust_name": "Trust", "segment_before": "Before",
+            "segment_after": "Now",
+            "reason": st.column_config.TextColumn("Why (what drove it)", width="large"),
+            "noise": st.column_config.TextColumn(
+                "Last quarter's range", help=f"Is the new average score inside {previous}'s "
+                "likely range of average score? Inside it, the change is within the noise of the trust's own "
+                "uneven scores.")})
+
+    with st.expander("NHS England's caveats: read before comparing trusts", expanded=False):
+        st.markdown("""
 - **Compare like with like.** Trusts are ranked only against their own type (acute; mental health and community;
   ambulance). Specialist acute trusts sit in the acute table.
 - **Different reporting dates.** Each metric has its own period (the Reporting_date column): a league table mixes
