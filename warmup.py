@@ -74,6 +74,14 @@ def run() -> bool:
     return True
 
 
+#: What Streamlit 1.67 imports only once a page is drawn (seen by watching ``sys.modules`` through a first view after
+#: the warm-up): Pillow for the page icon, the Material icon names, the lazy dataframe adapters, magic's helpers and
+#: the agent-skills detection. A module another Streamlit does not have is skipped.
+STREAMLIT_LAZY_IMPORTS = ("PIL.Image", "PIL.ImageFile", "streamlit.material_icon_names",
+                          "streamlit.dataframe.lazy_df_adapters", "streamlit.runtime.scriptrunner.magic_funcs",
+                          "streamlit.web.skills")
+
+
 def page_scripts() -> list[Path]:
     """The app's page scripts: the overview and every page in ``pages/``."""
     return [ROOT / "streamlit_app.py", *sorted((ROOT / "pages").glob("*.py"))]
@@ -94,6 +102,11 @@ def warm() -> str:
     sidebar's choices as ``ui.sidebar.sidebar`` makes them for a visitor with no link: NHS England's data, the acute
     trusts if loaded, their latest quarter, no region, no highlighted trust). Returns what it warmed, in words."""
     import_what_pages_import(page_scripts())
+    for name in STREAMLIT_LAZY_IMPORTS:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+    import streamlit as st
+
     import oversight as nof
     from oversight import insights
     from ui import data, show, state
@@ -115,5 +128,9 @@ def warm() -> str:
     show._spec("segment_bars", show.chart_rows(counts)[0])  # the chart's Vega-Lite spec, as ui.show.chart asks it
     data.hidden_problems(view.key, view.method, view.quarter, result)  # and the quarter's likely ranges
 
+    # Streamlit's first element in a process looks for a REPL to warn (inspect.stack(), and inspect.getmodule over
+    # every loaded module: 0.05 to 0.15 s), whichever session it is in; an element made here, in no session, goes
+    # nowhere.
+    st.empty()
     data.default_dataset()  # which freezes what is alive now out of the collector's sight, if modules were imported
     return f"the overview's default view ({trust_type.lower()}s, {quarter}, NHS England's data) is cached"
