@@ -17,8 +17,9 @@ visitor who arrives while the warm-up runs waits on Streamlit's lock for the ent
 stops the server. The log says when it has finished (:data:`DONE`), for the benchmark and the tests.
 
 This is its own module rather than part of ``ui``: ``streamlit run`` imports streamlit_app.py, and so this module,
-before the server listens and before Streamlit's runtime exists, and importing anything in ``ui`` imports the whole
-package (pandas, Altair) and defines its caches. Here that happens in the warm-up's thread, once the runtime is there.
+before the server answers anyone and before Streamlit's runtime exists, and importing anything in ``ui`` imports the
+whole package (pandas, Altair) and defines its caches. Here that happens in the warm-up's thread, once the runtime is
+there.
 """
 
 from __future__ import annotations
