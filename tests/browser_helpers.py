@@ -46,7 +46,8 @@ def _healthy(url: str) -> bool:
 def streamlit_process(timeout: float = 60, app_dir: Path = ROOT, extra_args: tuple[str, ...] = (),
                       port: int | None = None):
     """Run the app in ``app_dir`` with `streamlit run` on ``port`` (default: a free one); yield (base URL, the
-    server's Popen); always stop it (terminate, then kill)."""
+    server's Popen) as soon as it answers its health check; always stop it (terminate, then kill). What the server
+    prints is in :func:`server_output`."""
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryFile() as log:
@@ -55,15 +56,14 @@ def streamlit_process(timeout: float = 60, app_dir: Path = ROOT, extra_args: tup
              "--browser.gatherUsageStats", "false", "--server.port", str(port), "--server.address", "127.0.0.1",
              "--server.fileWatcherType", "none", *extra_args],
             cwd=app_dir, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        proc.output_file = log
         try:
             deadline = time.monotonic() + timeout
             while not _healthy(url):
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    output = log.read().decode(errors="replace")[-3000:]
                     raise RuntimeError(f"streamlit did not answer on {url}/_stcore/health "
-                                       f"(exit code {proc.poll()}):\n{output}")
-                time.sleep(0.25)
+                                       f"(exit code {proc.poll()}):\n{server_output(proc)[-3000:]}")
+                time.sleep(0.05)
             yield url, proc
         finally:
             proc.terminate()
@@ -72,6 +72,24 @@ def streamlit_process(timeout: float = 60, app_dir: Path = ROOT, extra_args: tup
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=10)
+
+
+def server_output(proc) -> str:
+    """What the server of :func:`streamlit_process` has printed so far (stdout and stderr). Read at an offset, so
+    the server's own writes, which share the file's position, carry on at the end."""
+    fd = proc.output_file.fileno()
+    return os.pread(fd, os.fstat(fd).st_size, 0).decode(errors="replace")
+
+
+def wait_for_output(proc, text: str, timeout: float = 120) -> str:
+    """Wait until the server of :func:`streamlit_process` has printed ``text``; return all it printed. Fails if the
+    server stops or ``timeout`` seconds pass first."""
+    deadline = time.monotonic() + timeout
+    while text not in (output := server_output(proc)):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the server did not print {text!r} (exit code {proc.poll()}):\n{output[-3000:]}")
+        time.sleep(0.05)
+    return output
 
 
 @contextlib.contextmanager
