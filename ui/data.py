@@ -100,7 +100,7 @@ def _view_key(view: View) -> str:
 
 
 #: How the caches hash what they are given: a dataset or an assessment by its content's fingerprint, a method by
-#: its fields (:func:`_method_key`), a page's view by its filters and those (:func:`_view_key`), a table by
+#: its fields (:func:`_method_key`), a page's view by its filters, dataset and method (:func:`_view_key`), a table by
 #: :func:`frame_digest`.
 HASH_FUNCS = {nof.Dataset: _fingerprint, nof.Assessment: _fingerprint, nof.Method: _method_key, View: _view_key,
               pd.DataFrame: frame_digest}
@@ -108,8 +108,9 @@ _SHARED: set[str] = set()  # fingerprints of the datasets and assessments the sh
 
 
 def _shielded(value):
-    """What the shared tier hands a page: a new object over the same data (shallow copies, so that under pandas'
-    copy-on-write a page that changes a table changes its own copy, never the server's), its fingerprint kept."""
+    """What the shared tier hands a page: a new object over the same data (shallow copies of a table, or of the
+    tables, series and dicts of a dataclass such as an assessment or a page's :mod:`ui.content`, so that under
+    pandas' copy-on-write a page that changes one changes its own copy, never the server's), a fingerprint kept."""
     if isinstance(value, pd.DataFrame):
         return value.copy(deep=False)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):  # an assessment, a page's content...
