@@ -288,8 +288,8 @@ def _combine(frames, columns, keys, values, problems) -> pd.DataFrame:
     if not frames:
         return empty_frame(columns)
     combined = pd.concat(frames, ignore_index=True)
-    if len(frames) > 1:
-        dup = combined.duplicated(keys, keep=False)
+    dup = combined.duplicated(keys, keep=False) if len(frames) > 1 else None
+    if dup is not None and dup.any():  # the files overlap (grouping no rows would cost a few milliseconds)
         clash = combined.loc[dup].groupby(keys)[values[0]].nunique() > 1
         for key in clash[clash].index[:10]:
             rows = combined.set_index(keys).loc[key]
