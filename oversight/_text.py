@@ -299,6 +299,17 @@ def _longest(column: pd.Series) -> int:
 # The fast reader
 
 
+def _space_before_quote(data: bytes) -> bool:
+    """Whether a space stands before a double quote anywhere (a field the careful reader's ``skipinitialspace``
+    reads as quoted). Found from the quotes' positions: ``b' "' in data`` searches about four times as long, a
+    space being the commonest byte of a CSV."""
+    if b'"' not in data:
+        return False
+    octets = np.frombuffer(data, dtype=np.uint8)
+    quotes = np.flatnonzero(octets[1:] == ord('"'))  # positions of the byte before each quote
+    return bool((octets[quotes] == ord(" ")).any())
+
+
 def fast_table(data: bytes, numeric_names) -> RawTable | None:
     """The same table read by pyarrow with numbers typed, or None when the file is not plain enough for it.
 
@@ -314,7 +325,7 @@ def fast_table(data: bytes, numeric_names) -> RawTable | None:
     import pyarrow.compute as pc
     import pyarrow.csv as pcsv
 
-    if len(data) > _limits.MAX_FILE_BYTES or b"\x00" in data or b"\t" in data or b' "' in data:
+    if len(data) > _limits.MAX_FILE_BYTES or b"\x00" in data or b"\t" in data or _space_before_quote(data):
         return None
     end = data.find(b"\n")
     try:
@@ -331,6 +342,8 @@ def fast_table(data: bytes, numeric_names) -> RawTable | None:
     try:
         read = pcsv.read_csv(
             io.BytesIO(data),
+            # one thread: a file under the size limit is read sooner than a pool of threads is set to work on it
+            read_options=pcsv.ReadOptions(use_threads=False),
             parse_options=pcsv.ParseOptions(newlines_in_values=b'"' in data, ignore_empty_lines=False),
             convert_options=pcsv.ConvertOptions(
                 column_types={n: (pa.float64() if n in numeric else pa.string()) for n in names},
