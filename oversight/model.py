@@ -13,12 +13,10 @@ import pandas as pd
 
 from . import catalogue as cat
 from . import rules
-from ._load import digest
+from ._load import Dataset, digest
 from .banding import BY_DOMAIN, Banding, PooledQuartiles, QuarterCuts, published_cuts
-from .io import Dataset
 from .ranking import amr_rank, imr_rank
 from .scoring import average_scores, domain_scores, metric_scores
-from .whatif import apply_edits
 
 TRUST_COLUMNS = ["quarter", "region", "trust_type", "trust_subtype", "trust_code", "trust_name"]
 
@@ -247,6 +245,8 @@ def assess(dataset: Dataset, method: Method | None = None, reference: Dataset | 
                            framework=method.framework)
     edited = edits is not None and len(edits) > 0
     if edited:
+        from .whatif import apply_edits  # imported here: the command line and most pages never edit
+
         scores = apply_edits(scores, edits, method.framework)
     weight = method.weights(scores)
     scores = scores.assign(weight=weight, counted=weight > 0)
