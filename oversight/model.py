@@ -253,7 +253,7 @@ def assess(dataset: Dataset, method: Method | None = None, reference: Dataset | 
     trusts = average_scores(scores, domain_weights=dict(method.domain_weights))
     trusts["source"] = "computed from metric scores"
     league = dataset.league
-    league_only = league[~league.set_index(keys).index.isin(scores.set_index(keys).index)]
+    league_only = league[~pd.MultiIndex.from_frame(league[keys]).isin(pd.MultiIndex.from_frame(scores[keys]))]
     if len(league_only):
         extra = league_only[TRUST_COLUMNS].assign(
             n_metrics=np.nan, average_score=league_only["average_score"],

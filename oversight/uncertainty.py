@@ -33,6 +33,9 @@ LEVEL = 0.95
 _CHUNK_CELLS = 250_000  # draws (and rank counters) held in memory at once: small arrays stay in cache
 
 
+_MATRIX_COLUMNS = ["quarter", "trust_code", "domain", "score", "weight"]  # what _score_matrix reads of the scores
+
+
 def _score_matrix(scores: pd.DataFrame, trusts: pd.DataFrame, domain_weights: dict | None):
     """Per trust: its weighted scores in hundredths (padded), their weights (:func:`score_weights`: the
     catalogue's, a third for each infection score) and how many there are. A replicate resamples scores, so each
@@ -317,7 +320,7 @@ def likely_ranges(assessment, quarters=None, *, replicates: int = DEFAULT_REPLIC
         # One generator per quarter, from the seed and the quarter's label: a quarter's ranges are the same
         # whichever other quarters are computed in the same call.
         rng = np.random.default_rng([seed, zlib.crc32(quarter.encode())])
-        values, w, n = _score_matrix(scores[scores["quarter"] == quarter], trusts, domain_weights)
+        values, w, n = _score_matrix(scores.loc[scores["quarter"] == quarter, _MATRIX_COLUMNS], trusts, domain_weights)
         fixed = n == 0
         values[fixed, 0] = rules.hundredths(trusts.loc[fixed, "average_score_2dp"].to_numpy())
         n_eff = np.where(fixed, 1, n)
