@@ -127,7 +127,9 @@ def published_summary(dataset: Dataset) -> pd.DataFrame:
     """
     keys = ["quarter", "trust_code"]
     m = dataset.metrics
-    summary = m[m["metric_id"].isin(list(cat.SUMMARY_IDS.values()))]
+    # only the columns read below: the rest would be copied through pyarrow's take for nothing
+    summary = m.loc[m["metric_id"].isin(list(cat.SUMMARY_IDS.values())),
+                    keys + ["metric_id", "value", "rank"] + TRUST_COLUMNS[1:4] + ["trust_name"]]
     wide = summary.drop_duplicates(keys + ["metric_id"]).set_index(keys + ["metric_id"])["value"].unstack()
     wide = wide.rename(columns={v: k for k, v in cat.SUMMARY_IDS.items()})
     ranks = summary[summary["metric_id"] == cat.SUMMARY_IDS["segment"]].set_index(keys)["rank"]
