@@ -225,6 +225,19 @@ def recover_unrounded(scores: pd.DataFrame, framework: cat.Framework = cat.FRAME
 # Long frame of metric scores
 
 
+def _given_else(text: pd.Series, other: pd.Series) -> pd.Series:
+    """``text`` where it is given (neither missing nor blank), else ``other``. Worked out by pyarrow when both
+    are pyarrow-backed text (as the reader makes them), about four times as quick as pandas' where."""
+    if isinstance(text.array, pd.arrays.ArrowStringArray) and isinstance(other.array, pd.arrays.ArrowStringArray):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        a, b = pa.array(text.array), pa.array(other.array)
+        chosen = pc.if_else(pc.fill_null(pc.not_equal(a, ""), False), a, b)
+        return pd.Series(pd.array(chosen, dtype=text.dtype), index=text.index, name=text.name)
+    return text.where(text.notna() & (text != ""), other)
+
+
 def metric_scores(metrics: pd.DataFrame, *, deround: bool = True, rescored: bool = False,
                   framework: cat.Framework = cat.FRAMEWORK) -> pd.DataFrame:
     """One row per trust x quarter x scored metric, with the raw value, units and peer statistics beside the score.
@@ -257,7 +270,7 @@ def metric_scores(metrics: pd.DataFrame, *, deround: bool = True, rescored: bool
     raw_part = raw_part.assign(metric_id="OF1" + raw_part["metric_id"].str[3:])
     merged = score_part.merge(raw_part, on=keys, how="outer", suffixes=("_s", ""))
     for col in described:  # the raw row describes the metric; a score-only metric has just its score row
-        merged[col] = merged[col].where(merged[col].notna() & (merged[col] != ""), merged[f"{col}_s"])
+        merged[col] = _given_else(merged[col], merged[f"{col}_s"])
     info = _rules(merged["metric_id"], framework)
     # Files without domains or units (our template) take the catalogue's; a metric with no raw value is in scores.
     domains = merged["metric_id"].map({m: i.domain for m, i in info.items()})
