@@ -36,9 +36,9 @@ def comparison_groups(scores: pd.DataFrame, framework: cat.Framework = cat.FRAME
     # each distinct (metric, type) pair labelled once and the rows follow by their factorize codes
     metric, metrics = pd.factorize(scores["metric_id"], use_na_sentinel=False)
     kind, kinds = pd.factorize(scores["trust_type"], use_na_sentinel=False)
-    pairs, row_pair = np.unique(metric.astype(np.int64) * max(len(kinds), 1) + kind, return_inverse=True)
+    row_pair, pairs = pd.factorize(metric.astype(np.int64) * max(len(kinds), 1) + kind)
     labels = [framework.metric(metrics[p // len(kinds)]).group.label(kinds[p % len(kinds)]) for p in pairs]
-    return pd.Series(np.asarray(labels, dtype=object)[row_pair.ravel()], index=scores.index, dtype=object)
+    return pd.Series(np.asarray(labels, dtype=object)[row_pair], index=scores.index, dtype=object)
 
 
 # ----------------------------------------------------------------------------------------------------------------
