@@ -237,21 +237,20 @@ def _first_places(key: np.ndarray) -> np.ndarray:
 def rank_percentiles(ranks: np.ndarray, q, method: str = "linear") -> np.ndarray:
     """``np.percentile(ranks, q, axis=0, method=method)`` of whole ranks from 1 (one column per trust).
 
-    Under numpy's default "linear" method, when the columns' counts of each rank fit in a small table, the order
-    statistics the percentiles lie between are read from those counts (one ``bincount`` instead of partitioning
-    every column, several times quicker) and interpolated as numpy does (``numpy.lib._function_base_impl._lerp``):
+    Under numpy's default "linear" method each trust's ranks are sorted as small integers (numpy sorts 16-bit
+    integers by radix, several times quicker than partitioning every column as ``np.percentile`` does) and the order
+    statistics the percentiles lie between are interpolated as numpy does (``numpy.lib._function_base_impl._lerp``):
     the same numbers, which a test holds to numpy's. Otherwise numpy's own percentile."""
     n, cols = ranks.shape
-    top = int(ranks.max(initial=0)) + 1
-    if method != "linear" or n == 0 or cols * top > 1 << 22 or ranks.min(initial=0) < 0:
+    if method != "linear" or n == 0:
         return np.percentile(ranks, q, axis=0, method=method)
-    counts = np.bincount((ranks + (np.arange(cols) * top)[None, :]).ravel(), minlength=cols * top)
-    below = counts.reshape(cols, top).cumsum(axis=1)  # below[c, r]: replicates ranking trust c at r or better
+    small = np.int16 if int(ranks.max(initial=0)) < 2**15 and ranks.min(initial=0) >= -(2**15) else ranks.dtype
+    ordered = np.sort(ranks.T.astype(small), axis=1, kind="stable")  # row c: trust c's ranks, ascending
     virtual = (n - 1) * (np.asarray(q, dtype=float) / 100)  # numpy's 'linear' index into the sorted replicates
     previous = np.minimum(np.floor(virtual), n - 1).astype(np.intp)
     following = np.minimum(previous + 1, n - 1)
     gamma = (virtual - np.where(virtual >= n - 1, -1, previous))[:, None]  # as numpy (the bounds are equal there)
-    a, b = ((below[None, :, :] <= k[:, None, None]).sum(axis=2) for k in (previous, following))  # k-th smallest
+    a, b = (ordered[:, k].T.astype(np.int64) for k in (previous, following))
     diff = b - a
     out = a + diff * gamma
     np.subtract(b, diff * (1 - gamma), out=out, where=gamma >= 0.5)
