@@ -288,8 +288,8 @@ def _combine(frames, columns, keys, values, problems) -> pd.DataFrame:
     if not frames:
         return empty_frame(columns)
     combined = pd.concat(frames, ignore_index=True)
-    if len(frames) > 1:
-        dup = combined.duplicated(keys, keep=False)
+    dup = combined.duplicated(keys, keep=False) if len(frames) > 1 else None
+    if dup is not None and dup.any():  # the files overlap (grouping no rows would cost a few milliseconds)
         clash = combined.loc[dup].groupby(keys)[values[0]].nunique() > 1
         for key in clash[clash].index[:10]:
             rows = combined.set_index(keys).loc[key]
@@ -338,7 +338,7 @@ def _one_identity_each(ids: pd.DataFrame) -> bool:
     code, kind, name = (pd.factorize(ids[c], use_na_sentinel=False)[0].astype(np.int64)
                         for c in ("trust_code", "trust_type", "trust_name"))
     combined = (code * (int(kind.max(initial=0)) + 1) + kind) * (int(name.max(initial=0)) + 1) + name
-    return len(np.unique(combined)) == len(np.unique(code))
+    return len(pd.unique(combined)) == len(pd.unique(code))  # pandas' hashing: np.unique sorts, several times slower
 
 
 def _identity(frames: list[pd.DataFrame], across_files: bool = False) -> tuple[list[pd.DataFrame], list[Problem]]:

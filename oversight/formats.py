@@ -174,8 +174,13 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     DataFrame
         A copy with risky cells prefixed, or ``frame`` itself when nothing needs changing (never changed in place).
     """
+    return _neutralise(frame, _strings(frame, plain_skipped=True))
+
+
+def _neutralise(frame: pd.DataFrame, strings: dict) -> pd.DataFrame:
+    """:func:`neutralise_formulas` given the frame's :func:`_strings`."""
     out = frame
-    for col, values in _strings(frame, plain_skipped=True).items():
+    for col, values in strings.items():
         risky = {v for v in values if _is_formula(v)}
         if risky:
             if out is frame:
@@ -202,7 +207,8 @@ def to_csv(frame: pd.DataFrame) -> str:
     str
         The CSV text, header first.
     """
-    texts = [*(c for c in frame.columns if isinstance(c, str)), *(v for vs in _strings(frame).values() for v in vs)]
+    strings = _strings(frame)  # each text column's values, looked at once for both checks
+    texts = [*(c for c in frame.columns if isinstance(c, str)), *(v for vs in strings.values() for v in vs)]
     breaks = any(_OTHER_LINE_BREAKS.search(v) for v in texts)
-    return neutralise_formulas(frame).to_csv(index=False, lineterminator="\n",
-                                             quoting=csv.QUOTE_NONNUMERIC if breaks else csv.QUOTE_MINIMAL)
+    return _neutralise(frame, strings).to_csv(index=False, lineterminator="\n",
+                                              quoting=csv.QUOTE_NONNUMERIC if breaks else csv.QUOTE_MINIMAL)

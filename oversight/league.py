@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 
 from .formats import range_text
-from .improvement import improvement_plan
 
 THEIRS = "NHS England (published league table)"
 OURS = "ours: percentile bootstrap of the trust's metric scores"
@@ -69,6 +68,9 @@ def league_table(assessment, quarter: str, ranges: pd.DataFrame, *, plan: bool =
         table[f"ours_{name}"] = [range_text(a, b, decimals) for a, b in zip(table[f"ours_{lo}"], table[f"ours_{hi}"])]
     if not plan:
         return table
-    steps = improvement_plan(assessment, quarter) if steps is None else steps
+    if steps is None:
+        from .improvement import improvement_plan  # imported here: the command line asks for no plan
+
+        steps = improvement_plan(assessment, quarter)
     table = table.merge(steps.drop(columns=["segment", "steps"]), on="trust_code", how="left")
     return table.assign(to_move_up=table["plan"].where(table["plan"] != "", table["blocked"]))

@@ -13,12 +13,10 @@ import pandas as pd
 
 from . import catalogue as cat
 from . import rules
-from ._load import digest
+from ._load import Dataset, digest
 from .banding import BY_DOMAIN, Banding, PooledQuartiles, QuarterCuts, published_cuts
-from .io import Dataset
 from .ranking import amr_rank, imr_rank
 from .scoring import average_scores, domain_scores, metric_scores
-from .whatif import apply_edits
 
 TRUST_COLUMNS = ["quarter", "region", "trust_type", "trust_subtype", "trust_code", "trust_name"]
 
@@ -129,7 +127,9 @@ def published_summary(dataset: Dataset) -> pd.DataFrame:
     """
     keys = ["quarter", "trust_code"]
     m = dataset.metrics
-    summary = m[m["metric_id"].isin(list(cat.SUMMARY_IDS.values()))]
+    # only the columns read below: the rest would be copied through pyarrow's take for nothing
+    summary = m.loc[m["metric_id"].isin(list(cat.SUMMARY_IDS.values())),
+                    keys + ["metric_id", "value", "rank"] + TRUST_COLUMNS[1:4] + ["trust_name"]]
     wide = summary.drop_duplicates(keys + ["metric_id"]).set_index(keys + ["metric_id"])["value"].unstack()
     wide = wide.rename(columns={v: k for k, v in cat.SUMMARY_IDS.items()})
     ranks = summary[summary["metric_id"] == cat.SUMMARY_IDS["segment"]].set_index(keys)["rank"]
@@ -247,13 +247,15 @@ def assess(dataset: Dataset, method: Method | None = None, reference: Dataset | 
                            framework=method.framework)
     edited = edits is not None and len(edits) > 0
     if edited:
+        from .whatif import apply_edits  # imported here: the command line and most pages never edit
+
         scores = apply_edits(scores, edits, method.framework)
     weight = method.weights(scores)
     scores = scores.assign(weight=weight, counted=weight > 0)
     trusts = average_scores(scores, domain_weights=dict(method.domain_weights))
     trusts["source"] = "computed from metric scores"
     league = dataset.league
-    league_only = league[~league.set_index(keys).index.isin(scores.set_index(keys).index)]
+    league_only = league[~pd.MultiIndex.from_frame(league[keys]).isin(pd.MultiIndex.from_frame(scores[keys]))]
     if len(league_only):
         extra = league_only[TRUST_COLUMNS].assign(
             n_metrics=np.nan, average_score=league_only["average_score"],

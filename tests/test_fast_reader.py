@@ -185,3 +185,9 @@ def test_both_paths_keep_the_dataset_contract_dtypes(source):
     for kind, frame in [fast("file.csv", data), careful("file.csv", data)[:2]]:
         contract = empty_frame(frame.columns).dtypes
         assert dict(frame.dtypes) == dict(contract), kind
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.binary(max_size=40) | st.lists(st.sampled_from([b" ", b'"', b",", b"a", b"\n"]), max_size=30).map(b"".join))
+def test_a_space_before_a_quote_is_found_as_a_byte_search_finds_it(data):
+    assert _text._space_before_quote(data) == (b' "' in data)

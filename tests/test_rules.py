@@ -14,7 +14,7 @@ from oversight import catalogue as cat
 from oversight import rules
 from oversight.ranking import amr_rank
 from oversight.scoring import score_weights
-from oversight.uncertainty import _replicate_ranks, _score_matrix
+from oversight.uncertainty import _replicate_ranks, _score_matrix, rank_percentiles
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True)
 
@@ -147,6 +147,19 @@ def test_a_replicate_that_draws_each_score_once_is_the_assessment(default_data, 
     segments = rules.override(rules.segment(plain, result.cuts[quarter]), table["deficit"], override)
     table = table.assign(segment=segments)
     np.testing.assert_array_equal(ranks[0], amr_rank(table).to_numpy())
+
+
+@SETTINGS
+@given(st.integers(1, 60), st.integers(1, 12), st.integers(1, 300), st.integers(0, 2**32 - 1),
+       st.lists(st.floats(0, 100), min_size=1, max_size=4))
+def test_rank_percentiles_from_counts_are_numpys(replicates, trusts, top, seed, q):
+    """The likely range of rank read from each trust's counts of each rank is numpy's percentile, to the bit,
+    whatever the replicates, the percentiles and the ties (and numpy's own under another method)."""
+    ranks = np.random.default_rng(seed).integers(1, top + 1, (replicates, trusts)).astype(np.int32)
+    for level in (q, [2.5, 97.5]):
+        np.testing.assert_array_equal(rank_percentiles(ranks, level), np.percentile(ranks, level, axis=0))
+    np.testing.assert_array_equal(rank_percentiles(ranks, q, "nearest"),
+                                  np.percentile(ranks, q, axis=0, method="nearest"))
 
 
 def test_weights_come_from_the_catalogue_and_the_method(default_data):

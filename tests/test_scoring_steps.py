@@ -137,3 +137,15 @@ def test_recover_unrounded_leaves_unidentifiable_scores_alone():
     frame = pd.DataFrame({"quarter": "Q", "metric_id": "OF1061", "trust_type": "Ambulance trust", "score": [1.0, 4.0],
                           "score_source": "published", "weight": 1.0})
     assert scoring.recover_unrounded(frame)["score"].tolist() == [1.0, 4.0]
+
+
+def test_text_given_else_the_other_is_pandas_where_for_pyarrow_text_too():
+    """metric_scores takes each descriptive field from the raw row where given, else from the score row; its
+    pyarrow path gives what pandas' where gives, missing and blank cells included."""
+    text = pd.Series(["a", "", None, "d", None, ""], dtype="str", index=[5, 3, 9, 1, 0, 2], name="domain")
+    other = pd.Series(["x", "y", "z", None, None, ""], dtype="str", index=text.index)
+    expected = text.where(text.notna() & (text != ""), other)
+    pd.testing.assert_series_equal(scoring._given_else(text, other), expected)
+    as_objects = text.astype(object)
+    pd.testing.assert_series_equal(scoring._given_else(as_objects, other.astype(object)),
+                                   as_objects.where(as_objects.notna() & (as_objects != ""), other.astype(object)))
