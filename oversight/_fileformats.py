@@ -271,9 +271,16 @@ def _read_data(name: str, table: RawTable, fmt: FileFormat, quarter: str | None)
     bad_id = ~frame["metric_id"].str.fullmatch(r"OF\d{4}")
     cell_problems(name, frame, bad_id, "Metric_ID", lambda r: f"{shown(r['metric_id'])} is not a NOF metric ID.",
                   "Metric IDs look like OF0057 (raw value) or OF1057 (score).", problems)
-    no_quarter = (frame["quarter"] == "").all()
-    fallback = quarter or (_infer_quarter(frame) if no_quarter else None)
-    frame["quarter"] = _assign_quarter(name, frame, problems, fallback)
+    # A file without a Quarter column is the quarter its Reporting_date names (NHS England's Q1 acute file); a quarter
+    # given by the caller labels only a file whose dates name none. Given first, it relabelled such a file silently:
+    # `league --quarter 'Q4 2025/26'` printed NHS England's Q1 acute data as Q4.
+    inferred = _infer_quarter(frame) if (frame["quarter"] == "").all() else None
+    given = quarter_label(quarter)[0] if quarter is not None else None
+    if inferred and given and given != inferred:
+        problems.append(Problem(name, f"the file has no Quarter column and its Reporting_date names {inferred}, so "
+                                f"its rows are read as {inferred}, not as {given}.", "Add a Quarter column if the "
+                                "file is for another quarter.", column="Quarter", severity="warning"))
+    frame["quarter"] = _assign_quarter(name, frame, problems, inferred or quarter)
     _check_ranges(name, frame, problems)
     blank = frame["value"].isna() & ~bad_id
     if blank.any():
