@@ -167,11 +167,13 @@ def _constant(node: ast.expr) -> bool:
 
 
 def _safe(node: ast.expr, from_constants: set[str]) -> bool:
-    """Text that cannot carry a file's text unescaped: a literal, a constant of ours or a loop variable over one
-    (``from_constants``), a call of md(), md_list() or plain(), or a + of safe parts; for tabs, a list of safe
-    labels."""
+    """Text that cannot carry a file's text unescaped: a literal, a constant of ours (or an entry of one) or a loop
+    variable over one (``from_constants``), a call of md(), md_list() or plain(), or a + of safe parts; for tabs, a
+    list of safe labels."""
     if isinstance(node, ast.Constant) or _constant(node):
         return True
+    if isinstance(node, ast.Subscript):  # an entry of a constant of ours
+        return _constant(node.value)
     if isinstance(node, ast.Name):
         return node.id in from_constants
     if isinstance(node, ast.JoinedStr):

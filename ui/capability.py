@@ -24,6 +24,12 @@ cap = nof.capability
 DOWNLOADS = (("Blank template", cap.blank_assessment, "template"),
              ("Filled example", cap.example_assessment, "example"))
 UPLOADER = "capability_upload"
+# Our own words about the scale and the areas, escaped once (the pages escape text each time they draw it, and these
+# are long enough not to be remembered by ui.text)
+SCALE_HELP = plain(" ".join(f"{r.level} {r.label}: {r.meaning}" for r in cap.SCALE))
+MAPPINGS = {a.key: md("*Mapping:* {}", a.note) for a in cap.AREAS}
+EXPLAINED = (plain(cap.SCALE_SOURCE), md_list("**{}:** {}", [(a.name, a.note) for a in cap.AREAS]),
+             md("The six areas: {}.", cap.GUIDANCE))
 REPORT = "capability_report"
 
 
@@ -70,13 +76,13 @@ def _store(trust: str, frame: pd.DataFrame) -> None:
             st.session_state[_widget(trust, a.key, part)] = value
 
 
-def _on_upload(trust: str, quarter: str, names: dict[str, str]) -> None:
+def _on_upload(trust: str, quarter: str, names: tuple[tuple[str, str], ...]) -> None:
     upload = st.session_state.get(UPLOADER)
     if upload is None or not hasattr(upload, "getvalue"):  # cleared (or a deleted file): keep what is on screen
         return
     try:
         frame, warnings = cap.read_assessment_csv(upload.name, upload.getvalue(), trust, quarter=quarter,
-                                                  trust_names=names)
+                                                  trust_names=dict(names))
     except nof.InputError as err:
         st.session_state[REPORT] = {"trust": trust, "name": upload.name, "ok": False, "problems": err.problems}
         return
@@ -84,7 +90,7 @@ def _on_upload(trust: str, quarter: str, names: dict[str, str]) -> None:
     st.session_state[REPORT] = {"trust": trust, "name": upload.name, "ok": True, "problems": warnings}
 
 
-def load_and_templates(trust: str, trust_name: str, quarter: str, names: dict[str, str]) -> None:
+def load_and_templates(trust: str, trust_name: str, quarter: str, names: tuple[tuple[str, str], ...]) -> None:
     """The uploader for a saved assessment, its report, and the template and example downloads."""
     with st.expander("Carry on from a saved assessment, or start from the template", expanded=False):
         st.file_uploader("Saved assessment (CSV)", type=["csv"], key=UPLOADER, on_change=_on_upload,
@@ -121,7 +127,7 @@ def _inputs(trust: str, a) -> None:
     labels = {r.level: f"{r.level} {r.label}" for r in cap.SCALE}
     level = st.radio(md("Board rating: {}", a.name), list(labels), format_func=labels.get, horizontal=True,
                      index=None, key=_widget(trust, a.key, "rating"),
-                     help=plain(" ".join(f"{r.level} {r.label}: {r.meaning}" for r in cap.SCALE)))
+                     help=SCALE_HELP)
     note = st.text_area(md("Evidence note: {}", a.name), max_chars=cap.MAX_NOTE_CHARS, height=110,
                         key=_widget(trust, a.key, "note"),
                         placeholder="What the board relied on: papers, reports, dates.")
@@ -141,7 +147,7 @@ def _evidence(verdict: str, sentence: str, area_key: str, listed: tuple[list[tup
     domains, title, metrics = listed
     st.markdown((md_list("**{}**: domain score {}, segment {}; {}", domains) + "\n" if domains else "")
                 + (md_list("{}: {}", [(title, "; ".join(metrics))]) + "\n" if metrics else "")
-                + "\n" + md("*Mapping:* {}", cap.area(area_key).note))
+                + "\n" + MAPPINGS[area_key])
 
 
 def areas(view, result, page) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -181,9 +187,8 @@ def explain() -> None:
     """The scale and the mapping, in an expander (the rule is stated above the six areas)."""
     with st.expander("The rating scale and the mapping to NOF evidence", expanded=False):
         st.dataframe(_scale(), hide_index=True)
-        st.markdown(plain(cap.SCALE_SOURCE))
-        st.markdown(md_list("**{}:** {}", [(a.name, a.note) for a in cap.AREAS]))
-        st.markdown(md("The six areas: {}.", cap.GUIDANCE))
+        for text in EXPLAINED:
+            st.markdown(text)
 
 
 def summary_and_pack(evidence, board: pd.DataFrame, review: pd.DataFrame, summary: pd.DataFrame,

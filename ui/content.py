@@ -355,7 +355,7 @@ def trend(view: View, result: nof.Assessment, metric_id: str, codes: tuple[str, 
 class Capability:
     """The board capability page: ``trusts`` (this view's trusts), ``trust`` (the highlighted trust, or the top of
     the table), its NOF ``evidence`` (:func:`oversight.capability.trust_evidence`, with this quarter's likely ranges
-    made by ``range_method``), ``names`` (every loaded trust code to name, to check an uploaded assessment against)
+    made by ``range_method``), ``names`` (every loaded trust's code and name, to check an uploaded assessment against)
     and, per area key, what the page lists beside the board's rating: the domain rows (domain, score, segment,
     range), the heading of the metrics and the metrics in words."""
 
@@ -363,7 +363,7 @@ class Capability:
     trust: str | None
     evidence: object | None
     range_method: str
-    names: dict[str, str]
+    names: tuple[tuple[str, str], ...]
     areas: dict[str, tuple[list[tuple], str, list[str]]]
 
 
@@ -372,7 +372,7 @@ def capability(view: View, result: nof.Assessment) -> Capability:
     cap = nof.capability
     table = view.table(result.trusts)
     if table.empty:
-        return Capability(table, None, None, "", {}, {})
+        return Capability(table, None, None, "", (), {})
     trust = view.trust or table.sort_values(["rank", "trust_name"])["trust_code"].iloc[0]
     ranges = data.ranges(view.key, view.method, (view.quarter,), result)  # the quarter the evidence is for
     evidence = data.trust_evidence(view.key, view.method, (view.quarter,), view.quarter, trust, result)
@@ -383,7 +383,7 @@ def capability(view: View, result: nof.Assessment) -> Capability:
                           cap.domain_range_text(d.range_lo, d.range_hi, d.n_metrics)) for d in domains.itertuples()],
                         "NOF metrics" if a.metrics else "Worst metrics", list(evidence.worst(a.key)["text"]))
     return Capability(table, trust, evidence, ranges["range_method"].iloc[0] if len(ranges) else "",
-                      dict(zip(result.trusts["trust_code"], result.trusts["trust_name"])), areas)
+                      tuple(dict(zip(result.trusts["trust_code"], result.trusts["trust_name"])).items()), areas)
 
 
 @dataclass(frozen=True)
