@@ -125,7 +125,7 @@ def warm() -> str:
     # tables as ui.show sends them
     result = data.assess(view.key, view.method, view.dataset)
     overview = content.overview(view, result)
-    show._specs("segment_bars", show.chart_rows(overview.counts)[0])
+    show._shown_spec("segment_bars", show.chart_rows(overview.counts)[0])
     for table in (overview.top, overview.bottom, overview.counts):
         show._shown(table)
 

@@ -98,7 +98,7 @@ def _prepare(frame: pd.DataFrame, highlight: str | None):
     return dataframe_util.convert_pandas_df_to_arrow_table(nof.neutralise_formulas(frame))
 
 
-_kept = st.cache_resource(_prepare, show_spinner=False, max_entries=128, ttl=data.SESSION_TTL,
+_kept = st.cache_resource(_prepare, show_spinner=False, max_entries=64, ttl=data.SESSION_TTL,
                           hash_funcs={pd.DataFrame: data.frame_digest})
 
 
@@ -109,22 +109,26 @@ def _shown(frame: pd.DataFrame, highlight: str | None = None):
     return _kept(frame, highlight) if len(frame) <= MAX_KEPT_ROWS else _prepare(frame, highlight)
 
 
+def _vega_spec(builder: str, *args) -> dict:
+    """The Vega-Lite spec of a chart from :mod:`ui.charts` in the house text style, its data inline."""
+    return charts.finish(getattr(charts, builder)(*args)).to_dict()
+
+
 @st.cache_resource(show_spinner=False, max_entries=64, ttl=data.SESSION_TTL,
                    hash_funcs={pd.DataFrame: data.frame_digest})
-def _specs(builder: str, *args) -> tuple[dict, dict]:
-    """The Vega-Lite spec of a chart from :mod:`ui.charts`, cached by its inputs (building and validating an Altair
-    chart costs tens of milliseconds, which a rerun should not pay again): the spec as Vega-Lite reads it (for the
-    SVG and PNG downloads) and the same spec with its data already in Arrow, as Streamlit sends it to the browser
-    (converting the data was about 3.5 ms a chart on every rerun). Shared, never changed: Streamlit copies a spec
-    before it takes the data out."""
-    spec = charts.finish(getattr(charts, builder)(*args)).to_dict()
-    shown = dict(spec)
-    if "datasets" in spec:
-        from streamlit import dataframe_util
+def _shown_spec(builder: str, *args) -> dict:
+    """:func:`_vega_spec` as Streamlit sends it to the browser, its data already in Arrow, cached by its inputs:
+    building and validating an Altair chart costs tens of milliseconds, and Streamlit converted each chart's data to
+    Arrow on every rerun (about 3.5 ms a chart). Kept in Arrow only (compact: a few hundred kB for the biggest chart),
+    so that 64 of them stay small; the SVG and PNG downloads build the spec again when clicked. Shared, never changed:
+    Streamlit copies a spec before it takes the data out."""
+    from streamlit import dataframe_util
 
-        shown["datasets"] = {name: dataframe_util.convert_anything_to_arrow_bytes(values)
-                             for name, values in spec["datasets"].items()}
-    return spec, shown
+    spec = _vega_spec(builder, *args)
+    if "datasets" in spec:
+        spec["datasets"] = {name: dataframe_util.convert_anything_to_arrow_bytes(values)
+                            for name, values in spec["datasets"].items()}
+    return spec
 
 
 def chart_rows(frame: pd.DataFrame, keep: str | None = None) -> tuple[pd.DataFrame, str]:
@@ -152,15 +156,13 @@ def chart_rows(frame: pd.DataFrame, keep: str | None = None) -> tuple[pd.DataFra
     return frame, note
 
 
-def _chart_file(spec: dict, fmt: str):
-    def render():
-        import vl_convert
+def _chart_file(fmt: str, builder: str, *args) -> bytes:
+    """The chart as an SVG or PNG file, for a download made when clicked."""
+    import vl_convert
 
-        if fmt == "svg":
-            return vl_convert.vegalite_to_svg(spec).encode("utf-8")
-        return vl_convert.vegalite_to_png(spec, scale=2)
-
-    return render
+    spec = _vega_spec(builder, *args)
+    return vl_convert.vegalite_to_svg(spec).encode("utf-8") if fmt == "svg" else vl_convert.vegalite_to_png(spec,
+                                                                                                           scale=2)
 
 
 def chart(builder, args: tuple, frame: pd.DataFrame, name: str, alt_text: str, *, column_config=None,
@@ -170,10 +172,10 @@ def chart(builder, args: tuple, frame: pd.DataFrame, name: str, alt_text: str, *
     chart (made only when clicked). The chart's data (``args[0]``) is cut by :func:`chart_rows` (keeping
     trust ``keep``) when it is too big to read; the table keeps every row."""
     shown, left_out = chart_rows(args[0], keep) if isinstance(args[0], pd.DataFrame) else (args[0], "")
-    spec, arrow_spec = _specs(builder.__name__, shown, *args[1:])
+    inputs = (builder.__name__, shown, *args[1:])
     tab_chart, tab_table = st.tabs([md("Chart: {}", name), "Same data as a table"])
     with tab_chart:
-        st.vega_lite_chart(spec=arrow_spec, width="stretch", alt=alt_text)
+        st.vega_lite_chart(spec=_shown_spec(*inputs), width="stretch", alt=alt_text)
         st.caption(plain(alt_text + (" " + left_out if left_out else "")))
     with tab_table:
         st.dataframe(_shown(frame), hide_index=True, column_config=_headed(frame, column_config),
@@ -183,10 +185,10 @@ def chart(builder, args: tuple, frame: pd.DataFrame, name: str, alt_text: str, *
     row.download_button(md("Download {}: data (CSV)", name), functools.partial(data.csv_bytes, frame),
                         file_name=f"{slug}.csv", mime="text/csv", icon=":material/download:",
                         key=element_key("csv", name), on_click="ignore")
-    row.download_button(md("Download {}: chart (SVG)", name), _chart_file(spec, "svg"), file_name=f"{slug}.svg",
-                        mime="image/svg+xml", icon=":material/image:", key=element_key("svg", name), on_click="ignore")
-    row.download_button(md("Download {}: chart (PNG)", name), _chart_file(spec, "png"), file_name=f"{slug}.png",
-                        mime="image/png", icon=":material/image:", key=element_key("png", name), on_click="ignore")
+    for fmt, mime in (("svg", "image/svg+xml"), ("png", "image/png")):
+        row.download_button(md("Download {}: chart ({})", name, fmt.upper()),
+                            functools.partial(_chart_file, fmt, *inputs), file_name=f"{slug}.{fmt}", mime=mime,
+                            icon=":material/image:", key=element_key(fmt, name), on_click="ignore")
 
 
 def source(view, method: str, extra: str = "") -> None:
