@@ -17,6 +17,7 @@ import ui.show
 from oversight import catalogue, io
 from tests.apptest_helpers import (
     AMR,
+    MediaCapture,
     IMR,
     MHC_LINK,
     PAGES,
@@ -493,3 +494,15 @@ def test_choosing_another_trust_to_edit_starts_from_its_published_figures():
     assert int(metrics(at)["Trusts changing rank"]) > 0
     at.selectbox(key="whatif_trust").set_value("RYY").run()  # Kent Community Health
     assert metrics(at)["Trusts changing rank"] == "0" and "edits" not in at.query_params
+
+
+def test_chart_downloads_are_made_on_click_from_the_chart_on_screen(monkeypatch):
+    """The overview's segment chart: its SVG and PNG are drawn when clicked (the spec is built again then; only the
+    spec sent to the browser is kept), and the SVG holds the chart's own bars' labels."""
+    media = MediaCapture(monkeypatch)
+    at = open_app(query_params=MHC_LINK)
+    buttons = {b.proto.label: b for b in at.get("download_button")}
+    svg = media.data(buttons[f"Download Trusts per segment {Q4}: chart (SVG)"])
+    png = media.data(buttons[f"Download Trusts per segment {Q4}: chart (PNG)"])
+    assert svg.startswith(b"<svg") and b"Segment (1 best" in svg
+    assert png.startswith(b"\x89PNG")
