@@ -94,7 +94,11 @@ def _read(args):
     from ._load import read_files
 
     label, _ = _quarter_argument(args.quarter)
-    return read_files(_files(args), label, validate=False)
+    dataset = read_files(_files(args), label, validate=False)
+    for w in dataset.warnings:  # a file read as another quarter than --quarter names: say so where the table prints
+        if w.column == "Quarter":
+            print(f"note: {w.text(terminal=True)}", file=sys.stderr)
+    return dataset
 
 
 def _pick_quarter(dataset, text: str | None) -> str:

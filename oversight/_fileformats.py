@@ -187,10 +187,21 @@ def _trust_types(name: str, frame: pd.DataFrame, problems: list[Problem]) -> pd.
 
 def _assign_quarter(name: str, frame: pd.DataFrame, problems: list[Problem], fallback: str | None,
                     scenario: bool = False) -> pd.Series:
-    """Canonical quarter labels; a file without a Quarter column takes ``fallback`` (or is refused). In our
-    template (``scenario``) a label that is not a quarter at all names a scenario and is kept."""
+    """Canonical quarter labels. A file without a Quarter column is the quarter its Reporting_date names, if it has
+    one that names a quarter (NHS England's Q1 acute file), else ``fallback`` (or it is refused). ``fallback`` never
+    relabels a file whose dates name its quarter: it once did, and `league --quarter 'Q4 2025/26'` printed NHS
+    England's Q1 acute data as Q4. In our template (``scenario``) a label that is not a quarter at all names a
+    scenario and is kept."""
     if (frame["quarter"] == "").all():
         label, reason = quarter_label(fallback) if fallback is not None else (None, None)
+        dated = _infer_quarter(frame) if "reporting_date" in frame else None
+        if dated and (fallback is None or label is not None):  # a given label that is no quarter is refused below
+            if fallback is not None and label != dated:
+                problems.append(Problem(name, f"the file has no Quarter column and its Reporting_date names {dated}, "
+                                        f"so its rows are read as {dated}, not as {label}.",
+                                        "Add a Quarter column if the file is for another quarter.", column="Quarter",
+                                        severity="warning"))
+            return pd.Series(dated, index=frame.index, dtype="str")
         if fallback is None:
             where = " and no quarter could be read from Reporting_date" if "reporting_date" in frame else ""
             problems.append(Problem(name, f"the file has no Quarter column{where}.",
@@ -271,16 +282,7 @@ def _read_data(name: str, table: RawTable, fmt: FileFormat, quarter: str | None)
     bad_id = ~frame["metric_id"].str.fullmatch(r"OF\d{4}")
     cell_problems(name, frame, bad_id, "Metric_ID", lambda r: f"{shown(r['metric_id'])} is not a NOF metric ID.",
                   "Metric IDs look like OF0057 (raw value) or OF1057 (score).", problems)
-    # A file without a Quarter column is the quarter its Reporting_date names (NHS England's Q1 acute file); a quarter
-    # given by the caller labels only a file whose dates name none. Given first, it relabelled such a file silently:
-    # `league --quarter 'Q4 2025/26'` printed NHS England's Q1 acute data as Q4.
-    inferred = _infer_quarter(frame) if (frame["quarter"] == "").all() else None
-    given = quarter_label(quarter)[0] if quarter is not None else None
-    if inferred and given and given != inferred:
-        problems.append(Problem(name, f"the file has no Quarter column and its Reporting_date names {inferred}, so "
-                                f"its rows are read as {inferred}, not as {given}.", "Add a Quarter column if the "
-                                "file is for another quarter.", column="Quarter", severity="warning"))
-    frame["quarter"] = _assign_quarter(name, frame, problems, inferred or quarter)
+    frame["quarter"] = _assign_quarter(name, frame, problems, quarter)
     _check_ranges(name, frame, problems)
     blank = frame["value"].isna() & ~bad_id
     if blank.any():

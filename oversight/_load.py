@@ -181,7 +181,8 @@ def read_file(name: str, data: bytes, quarter: str | None = None, *, validate: b
     data : bytes
         Its content: an NHS England data or league-table CSV, or our template.
     quarter : str, optional
-        Labels a file that has no Quarter column (otherwise it is read from Reporting_date).
+        Labels a file that has no Quarter column and no Reporting_date naming a quarter (a file whose dates name
+        one is that quarter, with a warning when ``quarter`` differs).
     validate : bool
         Also check the result against the pandera schema (:mod:`oversight.schemas`). The reader's own checks
         already refuse everything the schema would (the fuzz tests hold it to that), so the command line skips the
@@ -264,7 +265,7 @@ def read_files(files, quarter: str | None = None, *, validate: bool = True) -> D
     files : iterable
         ``(name, bytes)`` pairs or paths. A path's size is checked before it is read.
     quarter : str, optional
-        Labels files that have no Quarter column.
+        Labels files that have no Quarter column and no Reporting_date naming a quarter (see :func:`read_file`).
     validate : bool
         Check each frame against the pandera schema (see :func:`read_file`).
 

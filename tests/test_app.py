@@ -17,12 +17,12 @@ import ui.show
 from oversight import catalogue, io
 from tests.apptest_helpers import (
     AMR,
-    MediaCapture,
     IMR,
     MHC_LINK,
     PAGES,
     PROFILE,
     WHAT_IF,
+    MediaCapture,
     as_read,
     go,
     markdown_texts,

@@ -389,10 +389,14 @@ def test_a_quarter_asked_for_never_relabels_a_file_whose_dates_name_another():
     """NHS England's acute file has no Quarter column; its Reporting_date says Q1. Asking for Q4 prints Q4's
     trusts (the mental health and community ones) and never the acute Q1 data labelled Q4, as it once did; a
     quarter given for a file with no dates at all still labels it (test above)."""
-    q4 = table(ok_here("league", "--quarter", "Q4 2025/26", *FAST))
+    from oversight import io as nof_io
+
+    run_q4 = here("league", "--quarter", "Q4 2025/26", *FAST)
+    assert run_q4.returncode == 0, run_q4.stderr
+    q4 = table(run_q4.stdout)
     assert set(q4["Quarter"]) == {"Q4 2025/26"} and set(q4["Trust_type"]) == {"Mental health and community trust"}
     assert len(q4) == 61
-    from oversight import io as nof_io
+    assert "Reporting_date names Q1 2025/26, so its rows are read as Q1 2025/26, not as Q4 2025/26" in run_q4.stderr
 
     with_all = nof_io.read_files([*nof_io.DEFAULT_FILES, nof_io.DEFAULT_LEAGUE], "Q4 2025/26", validate=False)
     acute = with_all.metrics[with_all.metrics["trust_type"] == "Acute trust"]
