@@ -18,7 +18,7 @@ else:
     ui.page_setup("Overview", ":material/dashboard:")
     view = ui.sidebar()
     result = ui.data.assess(view.key, view.method, view.dataset)
-    content = ui.content.overview(view, result)
+    content = ui.content.overview(view.unhighlighted, result)
     table, counts = content.table, content.counts
 
     st.title("NHS Oversight Framework: overview")
@@ -70,9 +70,9 @@ else:
             "segment_after": "Now",
             "reason": st.column_config.TextColumn("Why (what drove it)", width="large"),
             "noise": st.column_config.TextColumn(
-                "Last quarter's range", help=f"Is the new average score inside {content.previous}'s "
-                "likely range of average score? Inside it, the change is within the noise of the trust's own "
-                "uneven scores.")})
+                "Last quarter's range", help=ui.md("Is the new average score inside {}'s likely range of average "
+                                                   "score? Inside it, the change is within the noise of the trust's "
+                                                   "own uneven scores.", content.previous))})
 
     with st.expander("NHS England's caveats: read before comparing trusts", expanded=False):
         st.markdown("""

@@ -9,7 +9,7 @@ ui.page_setup("Individual metrics (IMR)", ":material/leaderboard:")
 view = ui.sidebar(page_params=(ui.state.METRIC,))
 result = ui.data.assess(view.key, view.method, view.dataset)
 
-names = ui.content.metric_names(view, result)
+names = ui.content.metric_names(view.unhighlighted, result)
 st.title("Individual metric ranking (IMR)")
 if names.empty:
     st.warning("No metric scores are loaded for this quarter and trust type.")

@@ -8,7 +8,7 @@ from oversight import insights
 ui.page_setup("Confidence and volatility", ":material/query_stats:")
 view = ui.sidebar()
 result = ui.data.assess(view.key, view.method, view.dataset)
-content = ui.content.confidence(view, result)
+content = ui.content.confidence(view.unhighlighted, result)
 table = content.table
 
 st.title("Confidence intervals and volatility")

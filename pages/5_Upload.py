@@ -68,13 +68,12 @@ if st.session_state.get("upload") and view.key.startswith("upload:"):
                   highlight=view.trust_name)
     ui.show.source(view, result.method.describe(result.banding))
     official = ui.data.assess(ui.data.DEFAULT_KEY, view.method, ui.data.default_dataset())
-    base = view.table(official.trusts)
-    movers, agreement = ui.data.compare_tables(base, table)
+    moves = ui.content.moves(view.unhighlighted, official, result)
+    movers, agreement, moved = moves.movers, moves.agreement, moves.moved
     if len(movers) >= 2:
         st.header("Against the official ranking")
         st.markdown(ui.md("Your upload holds {} trusts of NHS England's {} table. {}", len(movers), view.quarter,
                           agreement.describe()))
-        moved = movers[(movers["segment_change"] != 0) | (movers["rank_change"] != 0)]
         if moved.empty:
             st.success("Every trust keeps its official segment and its order among these trusts.")
         else:

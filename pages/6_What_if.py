@@ -13,7 +13,7 @@ st.title("What-if: change the method, see who moves")
 st.caption(ui.md("{} · {} · {}s. Compared with NHS England's method on the same data.", view.label, view.quarter,
                  view.trust_type))
 
-choices = ui.content.whatif_choices(view, official)
+choices = ui.content.whatif_choices(view.unhighlighted, official)
 ui.show.require_rows(choices.trusts, view)
 method = controls.method_controls(official, view.quarter, choices.metrics)
 
@@ -26,7 +26,7 @@ st.caption("Your method choices and edits are in this page's address: copy it to
 ui.state.publish(ui.state.GLOBAL + controls.METHOD_PARAMS + controls.WHATIF_PARAMS)
 
 changed = ui.data.assess_edited(controls.edits_key(view.key, edits), method, view.dataset, edits)
-moves = ui.content.moves(view, official, changed)
+moves = ui.content.moves(view.unhighlighted, official, changed)
 agreement, moved = moves.agreement, moves.moved
 
 st.header("Who moves")

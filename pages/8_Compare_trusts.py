@@ -7,7 +7,7 @@ import ui
 ui.page_setup("Compare trusts", ":material/compare_arrows:")
 view = ui.sidebar()
 result = ui.data.assess(view.key, view.method, view.dataset)
-content = ui.content.compare_choices(view, result)
+content = ui.content.compare_choices(view.unhighlighted, result)
 st.title("Compare trusts")
 st.caption(ui.md("{} · {} · {}s", view.label, view.quarter, view.trust_type))
 ui.show.require_rows(content.trusts, view)
@@ -35,10 +35,11 @@ metrics = content.metrics
 if not metrics:
     st.info("No metric scores are loaded for these trusts (a league-table file holds averages only).")
 else:
-    ui.state.choose("trend_metric", list(metrics), ui.content.shared_metric(view, result, shown) or next(iter(metrics)))
+    opening = ui.content.shared_metric(view.unhighlighted, result, shown) or next(iter(metrics))
+    ui.state.choose("trend_metric", list(metrics), opening)
     metric = st.selectbox("Metric", list(metrics), format_func=metrics.get, key="trend_metric",
                           help="It opens on a metric that every trust chosen above reports.")
-    trend = ui.content.trend(view, result, metric, shown)
+    trend = ui.content.trend(view.unhighlighted, result, metric, shown)
     if trend.quarters < 2:
         st.info(ui.md("{}s have {} in one quarter only in these files, so there is no trend to show.",
                       view.trust_type, metrics[metric]))

@@ -15,7 +15,7 @@ st.markdown("Before you quote a number, check how it was made. This page takes e
             "removes it, works it out again from the files' own metric rows, and compares. Nothing here is typed "
             "in: it is recomputed now, from what is loaded.")
 
-content = ui.content.method(view, result)
+content = ui.content.method(view.unhighlighted, result)
 if content.by_type.empty:
     st.info("These files carry no published results to check against (a template, say).")
 else:

@@ -156,17 +156,22 @@ def test_no_changes_is_the_full_tables_empty_slice(default_data, quarter):
 
 
 def test_cached_compare_tables_is_the_engines_answer():
-    """ui.data.compare_tables (for the what-if page) gives what oversight.compare_tables gives, asked twice."""
+    """ui.content.moves (for the what-if and upload pages) gives what oversight.compare_tables gives, asked twice."""
     def script():
         import streamlit as st
 
         import oversight as nof
+        import ui.content as content
         import ui.data as data
+        from ui.state import View
 
-        official = data.assess(data.DEFAULT_KEY, nof.Method(), data.default_dataset())
-        other = data.assess(data.DEFAULT_KEY, nof.Method(override=False), data.default_dataset())
-        theirs, ours = (a.trusts[a.trusts["quarter"] == "Q4 2025/26"] for a in (official, other))
-        st.session_state["cached"] = [data.compare_tables(theirs, ours) for _ in range(2)]
+        dataset = data.default_dataset()
+        official = data.assess(data.DEFAULT_KEY, nof.Method(), dataset)
+        other = data.assess(data.DEFAULT_KEY, nof.Method(override=False), dataset)
+        view = View(data.DEFAULT_KEY, dataset, data.DEFAULT_LABEL, "Q4 2025/26", nof.catalogue.MHC, False, None)
+        theirs, ours = (view.table(a.trusts) for a in (official, other))
+        st.session_state["cached"] = [(m.movers, m.agreement) for m in
+                                      (content.moves(view, official, other) for _ in range(2))]
         st.session_state["direct"] = nof.compare_tables(theirs, ours)
 
     at = AppTest.from_function(script, default_timeout=120).run()

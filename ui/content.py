@@ -52,8 +52,7 @@ def overview(view: View, result: nof.Assessment) -> Overview:
     previous = view.previous_quarter
     changes = view.table(data.changes(view.key, view.method, view.quarter, previous, result))
     average, n_scores = insights.national_average(result, view.quarter, table["trust_code"])
-    hidden = view.table(data.hidden_problems(view.key, view.method, view.quarter, result).assign(
-        quarter=view.quarter))
+    hidden = view.table(data.hidden_problems(view.key, view.method, view.quarter, result))
     moved = changes[changes["changed"]]
     if len(moved):
         moved = moved.assign(noise=np.where(moved["by_score"], moved["score_outside_range"].map(
@@ -184,8 +183,7 @@ GRID_COLUMNS = ["trust_name", "trust_code", "quarter", "final_segment", "rank", 
 def confidence(view: View, result: nof.Assessment) -> Confidence:
     ranges = data.ranges(view.key, view.method, (view.quarter,), result)
     table = view.table(result.trusts.merge(ranges, on=["quarter", "trust_code"]))
-    hidden = view.table(data.hidden_problems(view.key, view.method, view.quarter, result).assign(
-        quarter=view.quarter))
+    hidden = view.table(data.hidden_problems(view.key, view.method, view.quarter, result))
     grid = view.peers(data.volatility(view.key, view.method, result))
     return Confidence(
         table=table[SCORE_RANGE_COLUMNS], crossing=int((table["segment_hi"] > table["unadjusted_segment"]).sum()),

@@ -51,6 +51,7 @@ import pandas as pd
 import streamlit as st
 
 import oversight as nof
+from oversight.uncertainty import RANGE_COLUMNS
 
 from .state import View
 
@@ -63,8 +64,6 @@ SHARED_ENTRIES = 16  # per function: quarters x trusts of the default data under
 SESSION_TTL = timedelta(minutes=30)
 SESSION_ENTRIES = 4  # per function and session: an upload and a what-if or two
 MAX_UPLOADS = 6  # uploads whose files the server holds at once (each at most controls.MAX_TOTAL_MB)
-RANGE_COLUMNS = ["quarter", "trust_code", "score_lo", "score_hi", "rank_lo", "rank_hi", "segment_lo", "segment_hi",
-                 "p_worse_segment", "range_method"]  # of oversight.likely_ranges
 
 
 def _fingerprint(value) -> str:
@@ -108,17 +107,17 @@ _SHARED: set[str] = set()  # fingerprints of the datasets and assessments the sh
 
 
 def _shielded(value):
-    """What the shared tier hands a page: a new object over the same data (shallow copies of a table, or of the
-    tables, series and dicts of a dataclass such as an assessment or a page's :mod:`ui.content`, so that under
-    pandas' copy-on-write a page that changes one changes its own copy, never the server's), a fingerprint kept."""
-    if isinstance(value, pd.DataFrame):
+    """What the shared tier hands a page: a new object over the same data, so that under pandas' copy-on-write a
+    page that changes it changes its own copy, never the server's: a table or series shallow-copied, a dict copied,
+    a dataclass (an assessment, a page's :mod:`ui.content`, the evidence inside it) rebuilt over shielded fields, a
+    fingerprint kept. A method holds no tables and is handed out as it is."""
+    if isinstance(value, pd.DataFrame | pd.Series):
         return value.copy(deep=False)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):  # an assessment, a page's content...
-        frames = {f.name: getattr(value, f.name).copy(deep=False) for f in dataclasses.fields(value)
-                  if isinstance(getattr(value, f.name), pd.DataFrame | pd.Series)}
-        dicts = {f.name: dict(getattr(value, f.name)) for f in dataclasses.fields(value)
-                 if isinstance(getattr(value, f.name), dict)}
-        copy = dataclasses.replace(value, **frames, **dicts)
+    if isinstance(value, dict):
+        return dict(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type | nof.Method):
+        copy = dataclasses.replace(value, **{f.name: _shielded(getattr(value, f.name))
+                                             for f in dataclasses.fields(value) if f.init})
         if isinstance(value, nof.Assessment | nof.Dataset):
             copy.__dict__["fingerprint"] = value.fingerprint  # the same content
         return copy
@@ -396,7 +395,10 @@ def no_changes(assessment: nof.Assessment, quarter: str) -> pd.DataFrame:
 
 @cached()
 def hidden_problems(key: str, method: nof.Method, quarter: str, assessment) -> pd.DataFrame:
-    return nof.hidden_problems(assessment, ranges(key, method, (quarter,), assessment), quarter)
+    """:func:`oversight.hidden_problems` of ``quarter``, with its ``quarter`` column (a view filters it as any other
+    table)."""
+    return nof.hidden_problems(assessment, ranges(key, method, (quarter,), assessment), quarter).assign(
+        quarter=quarter)
 
 
 @cached()
@@ -517,31 +519,10 @@ def roster(dataset: nof.Dataset) -> pd.DataFrame:
         columns=columns)
 
 
-@cached()
-def compare_tables(theirs: pd.DataFrame, ours: pd.DataFrame):
-    """:func:`oversight.compare_tables` (who moves between two league tables, and how far the tables agree),
-    cached by the two tables' content: the what-if page asks it on every rerun (about 40 ms), with the same two
-    tables until the method or an edit changes."""
-    return nof.compare_tables(theirs, ours)
-
-
 @cached(shared_entries=256)  # a trust and a quarter each, as metric_spread
-def _trust_evidence(key: str, method: nof.Method, quarters: tuple, quarter: str, trust: str, assessment):
-    from oversight import capability
-
-    return capability.trust_evidence(assessment, ranges(key, method, quarters, assessment), quarter, trust)
-
-
 def trust_evidence(key: str, method: nof.Method, quarters, quarter: str, trust: str, assessment):
     """:func:`oversight.capability.trust_evidence` of ``trust`` in ``quarter``, with the likely ranges of
-    ``quarters`` (the board capability page passes every quarter of the dataset), worked out once per trust and
-    quarter (about 75 ms a rerun of that page). Its tables are shallow copies, so a page that changes them
-    changes its own."""
-    found = _trust_evidence(key, method, tuple(quarters), quarter, trust, assessment)
+    ``quarters``, worked out once per trust and quarter (about 75 ms a rerun of the board capability page)."""
+    from oversight import capability
 
-    def own(value):
-        if isinstance(value, pd.DataFrame | pd.Series):
-            return value.copy(deep=False)
-        return dict(value) if isinstance(value, dict) else value
-
-    return dataclasses.replace(found, **{f.name: own(getattr(found, f.name)) for f in dataclasses.fields(found)})
+    return capability.trust_evidence(assessment, ranges(key, method, tuple(quarters), assessment), quarter, trust)

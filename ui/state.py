@@ -13,6 +13,7 @@ is left out, with a note saying which value and why; the view falls back to its 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -155,7 +156,7 @@ class View:
             return rows
         # By trust code against the loaded files' roster, so that a table without subtype or region columns (the
         # hidden problems, the segment changes) is filtered like every other.
-        from . import data
+        from . import data  # (imported here: ui.data imports ui.state)
 
         roster = data.roster(self.dataset)
         keep = roster["trust_type"] == self.trust_type
@@ -165,6 +166,12 @@ class View:
             keep &= roster["region"] == self.region
         return rows[rows["trust_code"].isin(set(roster.loc[keep, "trust_code"]))]
 
+    @property
+    def unhighlighted(self) -> View:
+        """This view with no trust highlighted: what content that does not depend on the highlight is cached by,
+        so that choosing a trust to highlight does not work out the same content again for every trust."""
+        return dataclasses.replace(self, trust=None, trust_name=None)
+
     def table(self, frame):
         """Rows of ``frame`` for this view's quarter and trust type."""
         rows = self.peers(frame)
@@ -173,7 +180,7 @@ class View:
     @property
     def previous_quarter(self) -> str | None:
         """The quarter before this view's among those its trust type has data for, if there is one."""
-        from . import data  # worked out once per dataset there (ui.data does not import ui.state at import time)
+        from . import data  # worked out once per dataset there (imported here: ui.data imports ui.state)
 
         quarters = data.type_quarters(self.dataset).get(self.trust_type, [])
         i = quarters.index(self.quarter) if self.quarter in quarters else 0
