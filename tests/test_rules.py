@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 
 import oversight as nof
 from oversight import catalogue as cat
-from oversight import rules
+from oversight import rules, uncertainty
 from oversight.ranking import amr_rank
 from oversight.scoring import score_weights
-from oversight.uncertainty import _replicate_ranks, _score_matrix, rank_percentiles
+from oversight.uncertainty import _jumped, _replicate_ranks, _score_matrix, rank_percentiles
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True)
 
@@ -147,6 +147,49 @@ def test_a_replicate_that_draws_each_score_once_is_the_assessment(default_data, 
     segments = rules.override(rules.segment(plain, result.cuts[quarter]), table["deficit"], override)
     table = table.assign(segment=segments)
     np.testing.assert_array_equal(ranks[0], amr_rank(table).to_numpy())
+
+
+@pytest.mark.parametrize("held_over", [0, 1, 2, 3])
+@pytest.mark.parametrize("skip", [0, 1, 2, 3, 21, 4_096, 100_001])
+def test_a_jumped_generator_draws_the_stream_the_generator_would(held_over, skip):
+    """The threads' generators (:func:`_jumped`): after ``skip`` single-precision uniforms, whether ``skip`` is odd or
+    even and whether the generator holds half an output over from earlier draws, the very floats it would draw."""
+    rng = np.random.default_rng([2025, 7])
+    rng.random(held_over, dtype=np.float32)
+    jumped = _jumped(rng, skip)
+    np.testing.assert_array_equal(jumped.random(64, dtype=np.float32), rng.random(skip + 64, dtype=np.float32)[skip:])
+
+
+@pytest.mark.parametrize("workers", [2, 3, 4])
+@pytest.mark.parametrize("quarter, files", [("Q1 2025/26", "both"), ("Q4 2025/26", "mhc")])
+def test_threads_give_the_replicates_one_thread_gives(monkeypatch, default_data, mhc_dataset, quarter, files,
+                                                      workers):
+    """The bootstrap split among threads, each drawing its own block of replicates from a jumped generator, gives
+    every average, rank and count one thread gives, bit for bit, and leaves the generator where one thread leaves
+    it: on NHS England's files, with chunks small enough that blocks start part-way through a replicate's draws
+    (an odd number of cells per replicate) and every trust type's ranks in play."""
+    data = default_data if files == "both" else mhc_dataset
+    result = nof.assess(data.only([quarter]), details=False)
+    trusts = result.trusts[result.trusts["quarter"] == quarter].reset_index(drop=True)
+    values, w, n = _score_matrix(result.scores[result.scores["quarter"] == quarter], trusts, None)
+    # an odd number of cells per replicate: an odd number of trusts, and a column of padding when the width is even
+    keep = len(trusts) - (1 - len(trusts) % 2)
+    values, w, n, trusts = values[:keep], w[:keep], n[:keep], trusts.iloc[:keep]
+    if values.shape[1] % 2 == 0:
+        values, w = np.pad(values, ((0, 0), (0, 1))), np.pad(w, ((0, 0), (0, 1)))
+    assert values.size % 2 == 1
+    types = {t: i for i, t in enumerate(sorted(trusts["trust_type"].unique()))}
+    args = (values, w, np.maximum(n, 1), n == 0, trusts["deficit"].to_numpy(bool),
+            trusts["trust_type"].map(types).to_numpy(), result.cuts[quarter], True,
+            trusts["unadjusted_segment"].to_numpy(), 397)
+    monkeypatch.setattr(uncertainty, "_CHUNK_CELLS", values.size * 5)
+    outcomes = []
+    for threads in (1, workers):
+        monkeypatch.setattr(uncertainty, "_WORKERS", threads)
+        rng = np.random.default_rng([11, 3])
+        outcomes.append((*_replicate_ranks(*args, rng), rng.random(8)))
+    for one, many in zip(*outcomes):
+        np.testing.assert_array_equal(many, one)
 
 
 @SETTINGS
