@@ -84,6 +84,7 @@ def map_unique(series: pd.Series, fn, dtype=None) -> tuple[pd.Series, dict]:
 
     Returns the mapped series (``dtype``, default the series' own) and the mapping {value: fn(value)}."""
     codes, uniques = pd.factorize(series)
+    uniques = np.asarray(uniques, dtype=object)  # a pyarrow array converted at once, not value by value
     mapped = [fn(value) for value in uniques]
     mapping = dict(zip(uniques, mapped))
     if dtype is None and all(k == v for k, v in mapping.items()):

@@ -215,11 +215,14 @@ def _assign_quarter(name: str, frame: pd.DataFrame, problems: list[Problem], fal
                                     terminal_fix="Pass --quarter such as 'Q1 2025/26'."))
         return pd.Series(label or fallback, index=frame.index, dtype="str")
     labels, reasons = {}, {}
-    for text in frame["quarter"].unique():
+
+    def label(text):
         labels[text], reasons[text] = quarter_label(text)
         if scenario and labels[text] is None and reasons[text] is None:
             labels[text] = text
-    quarters = frame["quarter"].map(labels)
+        return labels[text]
+
+    quarters = pd.Series(map_unique(frame["quarter"], label, dtype=object)[0], index=frame.index)
     unknown = quarters.isna() & (frame["quarter"] != "")
     for text, rows in frame.loc[unknown].groupby("quarter")["row"] if unknown.any() else ():
         why = f": {reasons[text]}" if reasons[text] else ""
@@ -240,8 +243,7 @@ def _assign_quarter(name: str, frame: pd.DataFrame, problems: list[Problem], fal
 
 def _infer_quarter(frame: pd.DataFrame) -> str | None:
     """A Q1-style file without a Quarter column: the quarter most rows' Reporting_date names."""
-    labels = frame["reporting_date"].map({d: quarter_label(d)[0] for d in frame["reporting_date"].unique()})
-    labels = labels.dropna()
+    labels = map_unique(frame["reporting_date"], lambda d: quarter_label(d)[0], dtype=object)[0].dropna()
     return labels.mode().iloc[0] if len(labels) else None
 
 

@@ -272,7 +272,7 @@ def finish(name: str, table: RawTable, numeric: set[int]) -> RawTable:
     problems = []
     for col in cells:
         text = col not in numeric and not pd.api.types.is_float_dtype(frame[col])
-        if not text or _longest(frame[col]) <= _limits.MAX_FIELD_CHARS:
+        if not text or _at_most(frame[col], _limits.MAX_FIELD_CHARS):
             continue
         lengths = frame[col].str.len()
         first = int(lengths.to_numpy().argmax())
@@ -284,15 +284,18 @@ def finish(name: str, table: RawTable, numeric: set[int]) -> RawTable:
     return table
 
 
-def _longest(column: pd.Series) -> int:
-    """The length of the longest text in a column (pyarrow counts it for a pyarrow-backed column, about three
-    times as quick as ``.str.len().max()``; both count characters as ``len`` does)."""
+def _at_most(column: pd.Series, limit: int) -> bool:
+    """Whether no text in a column is longer than ``limit`` characters (as ``len`` counts them). For a
+    pyarrow-backed column pyarrow counts: bytes first (read from the array's offsets, several times as quick as
+    counting characters; a text of at most ``limit`` bytes has at most ``limit`` characters), characters only when
+    some text has more bytes than that."""
     if isinstance(column.array, pd.arrays.ArrowStringArray):
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        return pc.max(pc.utf8_length(pa.array(column.array))).as_py() or 0
-    return int(column.str.len().max()) if len(column) else 0
+        values = pa.array(column.array)
+        return any((pc.max(count(values)).as_py() or 0) <= limit for count in (pc.binary_length, pc.utf8_length))
+    return not len(column) or int(column.str.len().max()) <= limit
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -308,6 +311,9 @@ def _space_before_quote(data: bytes) -> bool:
     octets = np.frombuffer(data, dtype=np.uint8)
     quotes = np.flatnonzero(octets[1:] == ord('"'))  # positions of the byte before each quote
     return bool((octets[quotes] == ord(" ")).any())
+
+
+_THREADED_READ_BYTES = 4 << 20
 
 
 def fast_table(data: bytes, numeric_names) -> RawTable | None:
@@ -342,8 +348,8 @@ def fast_table(data: bytes, numeric_names) -> RawTable | None:
     try:
         read = pcsv.read_csv(
             io.BytesIO(data),
-            # one thread: a file under the size limit is read sooner than a pool of threads is set to work on it
-            read_options=pcsv.ReadOptions(use_threads=False),
+            # pyarrow's threads pay on a large file only (a few MB: the real files are read sooner by one thread)
+            read_options=pcsv.ReadOptions(use_threads=len(data) > _THREADED_READ_BYTES),
             parse_options=pcsv.ParseOptions(newlines_in_values=b'"' in data, ignore_empty_lines=False),
             convert_options=pcsv.ConvertOptions(
                 column_types={n: (pa.float64() if n in numeric else pa.string()) for n in names},

@@ -28,12 +28,24 @@ _QUOTES = "'\"\u2018\u2019\u201c\u201d\uff02\uff07"
 
 def _number(x: float) -> str:
     """Python's shortest form of a 2-dp number, as NHS England's files write them ('1.2', '1.89')."""
-    return "" if pd.isna(x) else repr(float(round(x, 2)))
+    return repr(float(round(x, 2)))
+
+
+def _texts(values, fmt) -> np.ndarray:
+    """``fmt`` of each number (a float), called once per distinct value (a league table's scores and ranks repeat:
+    a few hundred distinct values among thousands of trusts); "" where the value is missing."""
+    x = pd.Series(values).to_numpy(dtype=float, na_value=np.nan)
+    distinct, where = np.unique(x, return_inverse=True)
+    return np.asarray(["" if np.isnan(v) else fmt(float(v)) for v in distinct], dtype=object)[where.reshape(-1)]
+
+
+def _ranges(lo, hi, fmt, missing: str) -> list[str]:
+    """'lo to hi' of each pair of bounds, each written by ``fmt``; ``missing`` where either is missing."""
+    return [f"{a} to {b}" if a and b else missing for a, b in zip(_texts(lo, fmt), _texts(hi, fmt))]
 
 
 def _range(lo, hi, whole: bool = False) -> list[str]:
-    fmt = (lambda v: str(int(v))) if whole else _number
-    return ["" if pd.isna(a) or pd.isna(b) else f"{fmt(a)} to {fmt(b)}" for a, b in zip(lo, hi)]
+    return _ranges(lo, hi, (lambda v: str(int(v))) if whole else _number, "")
 
 
 NOT_AVAILABLE = "not available"
@@ -76,6 +88,11 @@ def range_text(lo, hi, decimals: int) -> str:
     return f"{float(lo):.{decimals}f} to {float(hi):.{decimals}f}"
 
 
+def range_texts(lo, hi, decimals: int) -> list[str]:
+    """:func:`range_text` of each pair of bounds (each distinct bound written once)."""
+    return _ranges(lo, hi, lambda v: f"{v:.{decimals}f}", NOT_AVAILABLE)
+
+
 def league_layout(table: pd.DataFrame) -> pd.DataFrame:
     """An AMR league table in NHS England's 12-column layout.
 
@@ -95,11 +112,11 @@ def league_layout(table: pd.DataFrame) -> pd.DataFrame:
         "Trust_subtype": ordered["trust_subtype"],
         "Trust_code": ordered["trust_code"],
         "Trust_name": ordered["trust_name"],
-        "Average_score": [_number(x) for x in ordered["average_score_2dp"]],
+        "Average_score": _texts(ordered["average_score_2dp"], _number),
         "Likely_range_of_average_score": _range(get("score_lo"), get("score_hi")),
-        "Segment": [f"{float(s):.1f}" for s in ordered["segment"]],
+        "Segment": _texts(ordered["segment"], "{:.1f}".format),
         "Trust_in_financial_deficit": np.where(ordered["deficit"].astype(bool), "Yes", "No"),
-        "Rank": [f"{float(r):.1f}" for r in ordered["rank"]],
+        "Rank": _texts(ordered["rank"], "{:.1f}".format),
         "Likely_range_of_rank": _range(get("rank_lo"), get("rank_hi"), whole=True),
     }).reset_index(drop=True)
 
@@ -149,7 +166,7 @@ def _strings(frame: pd.DataFrame, plain_skipped: bool = False) -> dict:
         elif column.dtype == object or pd.api.types.is_string_dtype(column):
             if plain_skipped and _all_start_plain(column):
                 continue
-            values = column.dropna().unique()
+            values = np.asarray(column.dropna().unique(), dtype=object)  # pyarrow's, converted at once
         else:
             continue
         out[col] = [v for v in values if isinstance(v, str)]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .formats import range_text
+from .formats import range_texts
 
 THEIRS = "NHS England (published league table)"
 OURS = "ours: percentile bootstrap of the trust's metric scores"
@@ -64,8 +64,8 @@ def league_table(assessment, quarter: str, ranges: pd.DataFrame, *, plan: bool =
     table["range_by"] = np.where(have, "NHS England", "our estimate")
     text = {"score_range": ("score_lo", "score_hi", 2), "rank_range": ("rank_lo", "rank_hi", 0)}
     for name, (lo, hi, decimals) in text.items():
-        table[name] = [range_text(a, b, decimals) for a, b in zip(table[lo], table[hi])]
-        table[f"ours_{name}"] = [range_text(a, b, decimals) for a, b in zip(table[f"ours_{lo}"], table[f"ours_{hi}"])]
+        table[name] = range_texts(table[lo], table[hi], decimals)
+        table[f"ours_{name}"] = range_texts(table[f"ours_{lo}"], table[f"ours_{hi}"], decimals)
     if not plan:
         return table
     if steps is None:

@@ -7,6 +7,8 @@ frames and return new ones; none changes its input.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -28,6 +30,13 @@ __all__ = ["SCORE_COLUMNS", "average_scores", "domain_scores", "metric_scores", 
 
 def _rules(metric_ids, framework: cat.Framework) -> dict:
     return {m: framework.metric(m) for m in pd.unique(metric_ids)}
+
+
+def by_distinct(column: pd.Series, fn, dtype=object) -> np.ndarray:
+    """``fn`` of each row's value, called once for each distinct value and spread to the rows by their factorize
+    codes: a few dozen metric IDs among tens of thousands of rows cost a few dozen calls, not a pass per row."""
+    code, distinct = pd.factorize(column, use_na_sentinel=False)
+    return np.asarray([fn(v) for v in distinct], dtype=dtype)[code]
 
 
 def comparison_groups(scores: pd.DataFrame, framework: cat.Framework = cat.FRAMEWORK) -> pd.Series:
@@ -193,7 +202,7 @@ def recover_unrounded(scores: pd.DataFrame, framework: cat.Framework = cat.FRAME
     says NHS England averaged as published in that quarter, the score is left as published. This is what lets the
     average score be reproduced to 2 dp (see docs/method.md)."""
     info = _rules(scores["metric_id"], framework)
-    ranked = scores["metric_id"].map({m: i.ranked and not i.open for m, i in info.items()}).astype(bool)
+    ranked = by_distinct(scores["metric_id"], lambda m: info[m].ranked and not info[m].open, bool)
     kept = framework.averaged_as_published_rows(scores)
     # only the columns the grouping needs: copying every text column of the selected rows costs more than the rest
     candidates = scores.loc[(scores["score_source"] == "published") & ranked & ~kept,
@@ -238,6 +247,50 @@ def _given_else(text: pd.Series, other: pd.Series) -> pd.Series:
     return text.where(text.notna() & (text != ""), other)
 
 
+def _score_or_raw(metric_id) -> str:
+    """'OF1' for the ID of a score row (OF1 and three digits), 'OF0' for a raw value's, else ''."""
+    return metric_id[:3] if isinstance(metric_id, str) and re.fullmatch("OF[01][0-9]{3}", metric_id) else ""
+
+
+def _paired(metrics: pd.DataFrame, described: list[str]) -> pd.DataFrame:
+    """Each metric of each trust in each quarter on one row, its score row (OF1xxx) beside its raw-value row
+    (OF0xxx), as an outer merge on (quarter, trust code, score ID) gives them, in the order of those keys: the raw
+    row's ``value``, ``rank``, ``units`` and peer statistics, the score row's as ``value_s`` and ``rank_s``, and
+    each of the ``described`` columns from the raw row where it gives one, else from the score row.
+
+    Worked out from integer codes of the keys (a dataset has one row per quarter, trust and metric ID,
+    :mod:`oversight.schemas`) and a take of each column, not by merging frames: pandas' merge copies every text
+    column of both sides through pyarrow, several times over."""
+    ids = metrics["metric_id"]
+    kind = by_distinct(ids, _score_or_raw)
+    quarter = pd.factorize(metrics["quarter"], sort=True)[0].astype(np.int64)
+    trust, trusts = pd.factorize(metrics["trust_code"], sort=True)
+    metric, score_ids = pd.factorize(by_distinct(ids, lambda m: "OF1" + m[3:] if isinstance(m, str) else m),
+                                     sort=True)
+    key = (quarter * len(trusts) + trust) * len(score_ids) + metric
+    score_rows, raw_rows = np.flatnonzero(kind == "OF1"), np.flatnonzero(kind == "OF0")
+    keys = np.union1d(key[score_rows], key[raw_rows])  # sorted, as the merge's keys are
+    at = {}
+    for side, rows in (("score", score_rows), ("raw", raw_rows)):
+        at[side] = np.full(len(keys), -1, dtype=np.intp)
+        at[side][np.searchsorted(keys, key[rows])] = rows
+        if np.count_nonzero(at[side] >= 0) < len(rows):
+            raise ValueError("metric rows repeat a quarter, trust code and metric ID (a dataset holds one of each)")
+    either = np.where(at["raw"] >= 0, at["raw"], at["score"])
+
+    def take(column: str, side: str) -> pd.Series:  # the side's row of each key, missing where it has none
+        return pd.Series(metrics[column].array.take(at[side], allow_fill=True))
+
+    merged = {col: pd.Series(metrics[col].array.take(either)) for col in ("quarter", "trust_code")}
+    merged["metric_id"] = pd.Series(pd.array(score_ids, dtype=ids.dtype).take(metric[either]))
+    for col in described:  # the raw row describes the metric; a score-only metric has just its score row
+        merged[col] = _given_else(take(col, "raw"), take(col, "score"))
+    for col in ["units", "value", "median", "lower_quartile", "upper_quartile", "rank"]:
+        merged[col] = take(col, "raw")
+    merged["value_s"], merged["rank_s"] = take("value", "score"), take("rank", "score")
+    return pd.DataFrame(merged)
+
+
 def metric_scores(metrics: pd.DataFrame, *, deround: bool = True, rescored: bool = False,
                   framework: cat.Framework = cat.FRAMEWORK) -> pd.DataFrame:
     """One row per trust x quarter x scored metric, with the raw value, units and peer statistics beside the score.
@@ -263,26 +316,26 @@ def metric_scores(metrics: pd.DataFrame, *, deround: bool = True, rescored: bool
     keys = ["quarter", "trust_code", "metric_id"]
     described = ["region", "trust_type", "trust_subtype", "trust_name", "domain", "subdomain", "metric_description",
                  "reporting_date"]
-    ids = metrics["metric_id"]
-    score_part = metrics.loc[ids.str.match(r"OF1\d{3}$"), keys + described + ["value", "rank"]]
-    raw_part = metrics.loc[ids.str.match(r"OF0\d{3}$"), keys + described + [
-        "units", "value", "median", "lower_quartile", "upper_quartile", "rank"]]
-    raw_part = raw_part.assign(metric_id="OF1" + raw_part["metric_id"].str[3:])
-    merged = score_part.merge(raw_part, on=keys, how="outer", suffixes=("_s", ""))
-    for col in described:  # the raw row describes the metric; a score-only metric has just its score row
-        merged[col] = _given_else(merged[col], merged[f"{col}_s"])
-    info = _rules(merged["metric_id"], framework)
+    merged = _paired(metrics, described)
+    # What the catalogue says of each metric, worked out once per metric and spread to its rows by their codes.
+    code, metric_ids = pd.factorize(merged["metric_id"])
+    info = [framework.metric(m) for m in metric_ids]
+
+    def per_metric(values, dtype=object) -> np.ndarray:
+        return np.asarray(values, dtype=dtype)[code]
+
     # Files without domains or units (our template) take the catalogue's; a metric with no raw value is in scores.
-    domains = merged["metric_id"].map({m: i.domain for m, i in info.items()})
-    merged["domain"] = merged["domain"].fillna("").where(merged["domain"].fillna("") != "", domains)
-    units = merged["units"].fillna("").where(merged["units"].fillna("") != "",
-                                             merged["metric_id"].map({m: i.units for m, i in info.items()}))
-    units = units.map(lambda u: cat.UNIT_NAMES.get(u, u))
+    domain = merged["domain"].fillna("")
+    merged["domain"] = domain.where(domain != "", per_metric([i.domain for i in info]))
+    units = merged["units"].fillna("")
+    units = units.where(units != "", per_metric([i.units for i in info]))
+    unit_code, unit_names = pd.factorize(units)
+    units = np.asarray([cat.UNIT_NAMES.get(u, u) for u in unit_names], dtype=object)[unit_code]
     merged["units"] = np.where(merged["value"].isna() | (units == ""), "score", units)
-    described_names = merged.drop_duplicates("metric_id").set_index("metric_id")["metric_description"].fillna("")
-    merged["metric_name"] = merged["metric_id"].map(
-        {m: info[m].short if m in framework else (d.strip() or m) for m, d in described_names.items()})
-    weight = merged["metric_id"].map({m: i.weight for m, i in info.items()}).astype(float)
+    first = pd.Series(merged["metric_description"].to_numpy()[np.unique(code, return_index=True)[1]]).fillna("")
+    merged["metric_name"] = per_metric([i.short if m in framework else (d.strip() or m)
+                                        for m, i, d in zip(metric_ids, info, first)])
+    weight = pd.Series(per_metric([i.weight for i in info], float), index=merged.index)
     out = merged[_TRUST_COLUMNS + ["metric_id", "metric_name", "domain", "subdomain", "units", "reporting_date",
                                    "value"]].assign(
         peer_median=merged["median"],
