@@ -7,9 +7,17 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 
 from . import _limits
+
+# numpy asks the kernel for huge pages for each array of 4 MB or more. Where the kernel then compacts memory to find
+# them as the array is first written (transparent_hugepage's defrag "madvise", as on this project's machines), a
+# short-lived process waits on the kernel: the bootstrap of 5,000 organisations spent more time there than in its
+# arithmetic (benchmarks/README.md). Set before numpy is imported, which is when numpy reads it; a value the user set
+# is kept.
+os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 
 _DEFAULT_DATA = ("With no FILE, the bundled default data: NHS England's real NOF 2025/26 files (acute trusts Q1; "
                  "mental health and community trusts Q1 to Q4 and their Q4 league table), as the app opens on.")

@@ -31,9 +31,18 @@ OVERRIDE_FLOOR = 3
 INTENSIVE_SUPPORT = 5
 
 
-def hundredths(values) -> np.ndarray:
-    """Values rounded half up to 2 dp, as whole hundredths (int64): 2.675 -> 268."""
-    return np.floor(np.asarray(values, float) * 100 + 0.5 + _ROUNDING_SLACK).astype(np.int64)
+def hundredths(values, out: np.ndarray | None = None, scratch: np.ndarray | None = None) -> np.ndarray:
+    """Values rounded half up to 2 dp, as whole hundredths (int64): 2.675 -> 268. With ``out`` and ``scratch`` (an
+    int64 and a float64 array of the shape of ``values``, a float array), the same steps in the same order, written
+    there (the bootstrap's replicates, a chunk at a time)."""
+    if out is None:
+        return np.floor(np.asarray(values, float) * 100 + 0.5 + _ROUNDING_SLACK).astype(np.int64)
+    scaled = np.multiply(values, 100, out=scratch)
+    scaled += 0.5
+    scaled += _ROUNDING_SLACK
+    np.floor(scaled, out=scaled)
+    np.copyto(out, scaled, casting="unsafe")
+    return out
 
 
 def round_half_up(values, decimals: int = 2):

@@ -143,8 +143,8 @@ def _replicate_ranks(values, w, n, fixed, deficit, type_idx, cuts, override, own
     """Bootstrap every trust at once, ``replicates`` times.
 
     Returns ``(averages, ranks, worse)``: each trust's resampled average (float64: in float32, 3.225 would round
-    down) and rank within its type (int32) in every replicate, arrays (replicates, trusts), and how many replicates
-    put it in a worse segment (by score) than ``own_segment``.
+    down) and rank within its type (int16; int32 beyond 32,767 trusts) in every replicate, arrays (replicates,
+    trusts), and how many replicates put it in a worse segment (by score) than ``own_segment``.
 
     Each trust's scores sit in a row of a table followed by a zero pad; a draw beyond a trust's own ``n`` scores
     picks the pad, so one flat gather and one sum give every resampled total. With whole-number weights each cell
@@ -188,46 +188,56 @@ def _replicate_ranks(values, w, n, fixed, deficit, type_idx, cuts, override, own
     rank_shift = (type_start[type_idx] - 1)[None, :]
     chunk = max(1, _CHUNK_CELLS // max(trusts * width, 1))
     averages = np.empty((replicates, trusts), dtype=np.float64)
-    ranks = np.empty((replicates, trusts), dtype=np.int32)
+    ranks = np.empty((replicates, trusts), dtype=np.int16 if trusts < 2**15 else np.int32)  # what the sort wants
     cells = table.ravel()
     fixed_value = values[:, 0][None, :]
 
-    def positions(b: int, generator) -> np.ndarray:
-        """The next ``b`` replicates' picks, as flat positions into ``cells``."""
-        if draw is not None:
-            return np.where(valid[None], draw(b, trusts, width), width) + row_start[None].astype(np.int32)
-        # Single-precision uniforms are ample for choosing among a dozen scores (bias below one in a million), and
-        # twice as fast to draw.
-        u = generator.random((b, trusts, width), dtype=np.float32)
-        u *= scale
-        flat = u.astype(np.int32)
-        flat += offset
-        return flat
-
-    def replicate(start: int, flat: np.ndarray) -> np.ndarray:
-        """Averages and ranks of the replicates from ``start`` drawn as ``flat``; how many fall in a worse segment."""
-        b = len(flat)
-        if shift is not None:
-            # np.take gathers about twice as fast as indexing with an array; einsum sums the short last axis about
-            # three times as fast as .sum, and whole numbers in the table's type add up exactly in any order
-            total = np.einsum("ijk->ij", np.take(cells, flat))
-            avg100 = (total & ((1 << shift) - 1)) / np.maximum(total >> shift, 1)
-        else:
-            avg100 = np.take(cells, flat).sum(axis=2) / np.maximum(np.take(weight_table.ravel(), flat).sum(axis=2),
-                                                                   1e-12)
-        avg100 = np.where(fixed[None, :], fixed_value, avg100)
-        average = avg100 / 100
-        averages[start : start + b] = average
-        rounded = rules.hundredths(average)  # average to 2 dp, in hundredths
-        key = np.take(keys, key_start[None, :] + np.clip(rounded, low, high))
-        ranks[start : start + b] = _first_places(key) - rank_shift
-        return (rounded > worse_above).sum(axis=0)
-
     def block(first: int, last: int, generator) -> np.ndarray:
-        """Replicates ``first`` to ``last - 1``, a chunk at a time; how many of them fall in a worse segment."""
+        """Replicates ``first`` to ``last - 1``, a chunk at a time; how many of them fall in a worse segment.
+
+        Each step writes into arrays made once for the block (``out=``): a new array per step and chunk would be
+        memory handed back to the system and faulted in again each time, which cost as much as the arithmetic."""
+        shape = (min(chunk, last - first), trusts)
+        u, flat, picked = (np.empty((*shape, width), dtype=t) for t in (np.float32, np.int32, cells.dtype))
+        total, part, weight = (np.empty(shape, dtype=cells.dtype) for _ in range(3))
+        avg100, rounded, key = np.empty(shape), np.empty(shape, dtype=np.int64), np.empty(shape, dtype=keys.dtype)
         worse = np.zeros(trusts, dtype=np.int64)
         for start in range(first, last, chunk):
-            worse += replicate(start, positions(min(chunk, last - start), generator))
+            b = min(chunk, last - start)
+            u_, flat_, picked_, total_, avg_, rounded_, key_ = (
+                x[:b] for x in (u, flat, picked, total, avg100, rounded, key))
+            if draw is not None:
+                flat_[...] = np.where(valid[None], draw(b, trusts, width), width) + row_start[None]
+            else:
+                # Single-precision uniforms are ample for choosing among a dozen scores (bias below one in a
+                # million), and twice as fast to draw.
+                generator.random(dtype=np.float32, out=u_)
+                np.multiply(u_, scale, out=u_)
+                np.copyto(flat_, u_, casting="unsafe")  # truncated, as astype(int32) does
+                np.add(flat_, offset, out=flat_)
+            # np.take gathers about twice as fast as indexing with an array ("clip": no bounds to check, every
+            # position is in the table)
+            np.take(cells, flat_, out=picked_, mode="clip")
+            if shift is not None:
+                # einsum sums the short last axis about three times as fast as .sum, and whole numbers in the
+                # table's type add up exactly in any order
+                np.einsum("ijk->ij", picked_, out=total_)
+                np.bitwise_and(total_, (1 << shift) - 1, out=part[:b])
+                np.right_shift(total_, shift, out=weight[:b])
+                np.maximum(weight[:b], 1, out=weight[:b])
+                np.divide(part[:b], weight[:b], out=avg_)
+            else:
+                np.sum(picked_, axis=2, out=total_)
+                np.divide(total_, np.maximum(np.take(weight_table.ravel(), flat_).sum(axis=2), 1e-12), out=avg_)
+            np.copyto(avg_, fixed_value, where=fixed[None, :])
+            average = averages[start : start + b]
+            np.divide(avg_, 100, out=average)
+            rules.hundredths(average, out=rounded_, scratch=avg_)  # average to 2 dp, in hundredths
+            worse += (rounded_ > worse_above).sum(axis=0)
+            np.clip(rounded_, low, high, out=rounded_)
+            np.add(rounded_, key_start[None, :], out=rounded_)
+            np.take(keys, rounded_, out=key_, mode="clip")
+            np.subtract(_first_places(key_), rank_shift, out=ranks[start : start + b])
         return worse
 
     chunks = -(-replicates // chunk)
