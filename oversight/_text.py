@@ -352,7 +352,7 @@ def fast_table(data: bytes, numeric_names) -> RawTable | None:
             read_options=pcsv.ReadOptions(use_threads=len(data) > _THREADED_READ_BYTES),
             parse_options=pcsv.ParseOptions(newlines_in_values=b'"' in data, ignore_empty_lines=False),
             convert_options=pcsv.ConvertOptions(
-                column_types={n: (pa.float64() if n in numeric else pa.string()) for n in names},
+                column_types={n: (pa.float64() if n in numeric else pa.large_string()) for n in names},
                 null_values=[""], strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
     except (pa.ArrowException, ValueError):
@@ -367,7 +367,9 @@ def fast_table(data: bytes, numeric_names) -> RawTable | None:
                 return None
             columns[i] = column.to_numpy()
         else:
-            columns[i] = pd.Series(pd.array(pc.utf8_ltrim(column, characters=" "), dtype="str"))
+            if pc.any(pc.starts_with(column, " ")).as_py():  # a look costs a twentieth of a trim, which copies
+                column = pc.utf8_ltrim(column, characters=" ")
+            columns[i] = pd.Series(pd.array(column, dtype="str"))
     frame = pd.DataFrame(columns)
     frame["row"] = np.arange(2, len(frame) + 2)
     return RawTable(names, frame)
