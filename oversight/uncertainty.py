@@ -44,19 +44,20 @@ def _score_matrix(scores: pd.DataFrame, trusts: pd.DataFrame, domain_weights: di
     """Per trust: its weighted scores in hundredths (padded), their weights (:func:`score_weights`: the
     catalogue's, a third for each infection score) and how many there are. A replicate resamples scores, so each
     drawn score carries its own weight."""
-    weights = score_weights(scores, domain_weights)
-    use = scores[weights > 0]
-    order = {code: i for i, code in enumerate(trusts["trust_code"])}
-    keep = use["trust_code"].isin(order).to_numpy()
-    use, weights = use[keep], weights[use.index][keep]
-    pos = use.groupby("trust_code").cumcount().to_numpy(dtype=np.int64)
-    row = use["trust_code"].map(order).to_numpy(dtype=np.int64)
+    weights = score_weights(scores, domain_weights).to_numpy()
+    row = pd.Index(trusts["trust_code"]).get_indexer(scores["trust_code"])  # each score's trust, -1 for none
+    use = (weights > 0) & (row >= 0)
+    row, weights, score = row[use], weights[use], scores["score"].to_numpy()[use]
     n = np.bincount(row, minlength=len(trusts))
+    # each score's place among its trust's, in the order of the rows (a cumulative count per trust)
+    order = np.argsort(row, kind="stable")
+    pos = np.empty(len(row), dtype=np.int64)
+    pos[order] = np.arange(len(row)) - (np.cumsum(n) - n)[row[order]]
     width = max(int(n.max()) if len(n) else 1, 1)
     values = np.zeros((len(trusts), width), dtype=np.int64)
-    values[row, pos] = rules.hundredths(use["score"].to_numpy())
+    values[row, pos] = rules.hundredths(score)
     w = np.zeros((len(trusts), width))
-    w[row, pos] = weights.to_numpy()
+    w[row, pos] = weights
     return values, w, n
 
 
@@ -277,6 +278,19 @@ def _jumped(rng: np.random.Generator, skip: int) -> np.random.Generator:
     return out
 
 
+def _by_trusts(fn, replicates: np.ndarray) -> np.ndarray:
+    """``fn(replicates)`` for a function of each trust's own column (its percentiles), worked out a block of columns
+    to a thread (numpy sorts without the GIL) and put side by side: the very numbers of one call."""
+    trusts = replicates.shape[1]
+    workers = min(_WORKERS, replicates.size // 500_000)  # threads pay on a few million numbers only
+    if workers < 2:
+        return fn(replicates)
+    bounds = [trusts * i // workers for i in range(workers + 1)]
+    with ThreadPoolExecutor(workers) as pool:
+        parts = pool.map(lambda a, b: fn(replicates[:, a:b]), bounds[:-1], bounds[1:])
+        return np.concatenate(list(parts), axis=-1)
+
+
 def _first_places(key: np.ndarray) -> np.ndarray:
     """Each key's place (from 0) in its row sorted, equal keys sharing the first place of their run: how many keys
     of the row are smaller. The sorted order is held as flat positions (row start + column), so the gather and the
@@ -397,14 +411,16 @@ def likely_ranges(assessment, quarters=None, *, replicates: int = DEFAULT_REPLIC
         exact = (score_method == "exact") & equal
         lo, hi = np.empty(len(trusts)), np.empty(len(trusts))
         if not exact.all():  # each trust's percentiles are its own: only those not worked out exactly are needed
-            # along rows of the transposed replicates: each trust's in one run of memory, a third quicker
-            lo[~exact], hi[~exact] = np.percentile(averages[:, ~exact].T, [tail, 100 - tail], axis=1,
-                                                   method=percentile_method)
+            # along rows of the transposed replicates (each trust's in one run of memory, a third quicker), a block
+            # of trusts to a thread
+            lo[~exact], hi[~exact] = _by_trusts(lambda part: np.percentile(
+                part.T, [tail, 100 - tail], axis=1, method=percentile_method), averages[:, ~exact])
         if exact.any():
             lo_x, hi_x = _exact_score_bounds(values[exact], n_eff[exact], level)
             lo[exact], hi[exact] = lo_x, hi_x
         score_lo, score_hi = round_half_up(lo), round_half_up(hi)
-        rank_lo, rank_hi = rank_percentiles(ranks, [tail, 100 - tail], percentile_method)
+        rank_lo, rank_hi = _by_trusts(lambda part: rank_percentiles(part, [tail, 100 - tail], percentile_method),
+                                      ranks)
         frame = pd.DataFrame({
             "quarter": quarter,
             "trust_code": trusts["trust_code"],

@@ -192,6 +192,21 @@ def test_threads_give_the_replicates_one_thread_gives(monkeypatch, default_data,
         np.testing.assert_array_equal(many, one)
 
 
+@pytest.mark.parametrize("workers", [2, 3])
+def test_percentiles_worked_out_a_block_of_trusts_to_a_thread_are_one_calls(monkeypatch, workers):
+    """Each trust's percentiles are its own column's, so blocks of columns on threads, put side by side, are the
+    very numbers of one call over all of them: of averages (numpy's percentile) and of ranks."""
+    rng = np.random.default_rng(5)
+    averages, ranks = rng.random((2_000, 1_001)) * 3 + 1, rng.integers(1, 200, (2_000, 1_001)).astype(np.int16)
+    for fn, values in [(lambda a: np.percentile(a.T, [2.5, 97.5], axis=1), averages),
+                       (lambda r: rank_percentiles(r, [2.5, 97.5]), ranks)]:
+        monkeypatch.setattr(uncertainty, "_WORKERS", 1)
+        one = uncertainty._by_trusts(fn, values)
+        monkeypatch.setattr(uncertainty, "_WORKERS", workers)
+        np.testing.assert_array_equal(uncertainty._by_trusts(fn, values), one)
+        np.testing.assert_array_equal(one, np.percentile(values, [2.5, 97.5], axis=0))
+
+
 @SETTINGS
 @given(st.integers(1, 60), st.integers(1, 12), st.integers(1, 300), st.integers(0, 2**32 - 1),
        st.lists(st.floats(0, 100), min_size=1, max_size=4))
