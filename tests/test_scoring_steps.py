@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import oversight as nof
 from oversight import banding, ranking, scoring
@@ -139,13 +141,32 @@ def test_recover_unrounded_leaves_unidentifiable_scores_alone():
     assert scoring.recover_unrounded(frame)["score"].tolist() == [1.0, 4.0]
 
 
-def test_text_given_else_the_other_is_pandas_where_for_pyarrow_text_too():
-    """metric_scores takes each descriptive field from the raw row where given, else from the score row; its
-    pyarrow path gives what pandas' where gives, missing and blank cells included."""
-    text = pd.Series(["a", "", None, "d", None, ""], dtype="str", index=[5, 3, 9, 1, 0, 2], name="domain")
-    other = pd.Series(["x", "y", "z", None, None, ""], dtype="str", index=text.index)
-    expected = text.where(text.notna() & (text != ""), other)
-    pd.testing.assert_series_equal(scoring._given_else(text, other), expected)
-    as_objects = text.astype(object)
-    pd.testing.assert_series_equal(scoring._given_else(as_objects, other.astype(object)),
-                                   as_objects.where(as_objects.notna() & (as_objects != ""), other.astype(object)))
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(st.sampled_from(["Q1 2025/26", "Q4 2025/26"]), st.sampled_from(["RX1", "RX2", "AB9"]),
+                          st.sampled_from(["OF0082", "OF1082", "OF0001", "OF1001", "OF1090", "OF5002"]),
+                          st.sampled_from(["", "Acute trust", "x"]), st.sampled_from(["", "Elective", "Safety"]),
+                          st.floats(0, 4) | st.none()), max_size=40),
+       st.sampled_from(["str", object]))
+def test_score_and_raw_rows_are_paired_as_an_outer_merge_pairs_them(rows, text_dtype):
+    """metric_scores pairs each score row (OF1xxx) with its raw-value row (OF0xxx) by integer keys, not by merging:
+    the very frame an outer merge on (quarter, trust code, score ID) gives, row order included, each descriptive
+    field from the raw row where given, else from the score row (missing and blank cells, score-only and raw-only
+    metrics, rows of other families, pyarrow and object text)."""
+    keys = ["quarter", "trust_code", "metric_id"]
+    frame = pd.DataFrame(rows, columns=keys + ["trust_type", "subdomain", "value"]).drop_duplicates(keys)
+    frame = frame.astype({c: text_dtype for c in keys + ["trust_type", "subdomain"]}).assign(
+        units="%", median=1.0, lower_quartile=0.5, upper_quartile=2.0, rank=frame["value"] * 2)
+    frame.index = np.arange(len(frame))[::-1]  # an index out of order: positions, not labels, are paired
+    described = ["trust_type", "subdomain"]
+    score = frame[frame["metric_id"].str.match(r"OF1\d{3}$")][keys + described + ["value", "rank"]]
+    raw = frame[frame["metric_id"].str.match(r"OF0\d{3}$")]
+    raw = raw.assign(metric_id="OF1" + raw["metric_id"].str[3:])[keys + described + [
+        "units", "value", "median", "lower_quartile", "upper_quartile", "rank"]]
+    expected = score.merge(raw, on=keys, how="outer", suffixes=("_s", ""))
+    for col in described:
+        given = expected[col].notna() & (expected[col] != "")
+        expected[col] = expected[col].where(given, expected[f"{col}_s"])
+    expected = expected.drop(columns=[f"{c}_s" for c in described])
+    paired = scoring._paired(frame, described)
+    pd.testing.assert_frame_equal(paired[list(expected.columns)], expected, check_dtype=False)
+    assert set(paired.columns) == set(expected.columns)
