@@ -222,7 +222,7 @@ def _assign_quarter(name: str, frame: pd.DataFrame, problems: list[Problem], fal
             labels[text] = text
         return labels[text]
 
-    quarters = pd.Series(map_unique(frame["quarter"], label, dtype=object)[0], index=frame.index)
+    quarters = map_unique(frame["quarter"], label, dtype=object)[0]
     unknown = quarters.isna() & (frame["quarter"] != "")
     for text, rows in frame.loc[unknown].groupby("quarter")["row"] if unknown.any() else ():
         why = f": {reasons[text]}" if reasons[text] else ""

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,7 +17,7 @@ from . import rules
 from ._load import Dataset, digest
 from .banding import BY_DOMAIN, Banding, PooledQuartiles, QuarterCuts, published_cuts
 from .ranking import amr_rank, imr_rank
-from .scoring import average_scores, domain_scores, metric_scores
+from .scoring import average_scores, by_distinct, domain_scores, metric_scores
 
 TRUST_COLUMNS = ["quarter", "region", "trust_type", "trust_subtype", "trust_code", "trust_name"]
 
@@ -128,7 +129,8 @@ def published_summary(dataset: Dataset) -> pd.DataFrame:
     keys = ["quarter", "trust_code"]
     m = dataset.metrics
     # only the columns read below: the rest would be copied through pyarrow's take for nothing
-    summary = m.loc[m["metric_id"].isin(list(cat.SUMMARY_IDS.values())),
+    summary_ids = set(cat.SUMMARY_IDS.values())
+    summary = m.loc[by_distinct(m["metric_id"], summary_ids.__contains__, bool),
                     keys + ["metric_id", "value", "rank"] + TRUST_COLUMNS[1:4] + ["trust_name"]]
     wide = summary.drop_duplicates(keys + ["metric_id"]).set_index(keys + ["metric_id"])["value"].unstack()
     wide = wide.rename(columns={v: k for k, v in cat.SUMMARY_IDS.items()})
@@ -188,7 +190,9 @@ def default_banding(dataset: Dataset, published: pd.DataFrame | None = None,
 def _published_domains(dataset: Dataset) -> pd.DataFrame:
     """NHS England's domain scores (OF40xx) and domain segments (OF41xx), one row per trust, quarter and domain."""
     m = dataset.metrics
-    rows = m[m["metric_id"].str.match(r"OF4[01]\d{2}$")]
+    domain_rows = by_distinct(m["metric_id"], lambda i: isinstance(i, str) and bool(re.fullmatch("OF4[01][0-9]{2}", i)),
+                              bool)
+    rows = m[domain_rows]
     kind = np.where(rows["metric_id"].str.startswith("OF40"), "domain_score", "domain_segment")
     keys = ["quarter", "trust_code", "domain"]
     wide = rows.assign(kind=kind).drop_duplicates(keys + ["kind"]).pivot(index=keys, columns="kind", values="value")

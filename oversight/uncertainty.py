@@ -205,8 +205,8 @@ def _replicate_ranks(values, w, n, fixed, deficit, type_idx, cuts, override, own
         worse = np.zeros(trusts, dtype=np.int64)
         for start in range(first, last, chunk):
             b = min(chunk, last - start)
-            u_, flat_, picked_, total_, avg_, rounded_, key_ = (
-                x[:b] for x in (u, flat, picked, total, avg100, rounded, key))
+            u_, flat_, picked_, total_, part_, weight_, avg_, rounded_, key_ = (
+                x[:b] for x in (u, flat, picked, total, part, weight, avg100, rounded, key))
             if draw is not None:
                 flat_[...] = np.where(valid[None], draw(b, trusts, width), width) + row_start[None]
             else:
@@ -223,10 +223,10 @@ def _replicate_ranks(values, w, n, fixed, deficit, type_idx, cuts, override, own
                 # einsum sums the short last axis about three times as fast as .sum, and whole numbers in the
                 # table's type add up exactly in any order
                 np.einsum("ijk->ij", picked_, out=total_)
-                np.bitwise_and(total_, (1 << shift) - 1, out=part[:b])
-                np.right_shift(total_, shift, out=weight[:b])
-                np.maximum(weight[:b], 1, out=weight[:b])
-                np.divide(part[:b], weight[:b], out=avg_)
+                np.bitwise_and(total_, (1 << shift) - 1, out=part_)
+                np.right_shift(total_, shift, out=weight_)
+                np.maximum(weight_, 1, out=weight_)
+                np.divide(part_, weight_, out=avg_)
             else:
                 np.sum(picked_, axis=2, out=total_)
                 np.divide(total_, np.maximum(np.take(weight_table.ravel(), flat_).sum(axis=2), 1e-12), out=avg_)
