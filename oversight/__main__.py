@@ -12,12 +12,14 @@ import sys
 
 from . import _limits
 
-# numpy asks the kernel for huge pages for each array of 4 MB or more. Where the kernel then compacts memory to find
-# them as the array is first written (transparent_hugepage's defrag "madvise", as on this project's machines), a
-# short-lived process waits on the kernel: the bootstrap of 5,000 organisations spent more time there than in its
-# arithmetic (benchmarks/README.md). Set before numpy is imported, which is when numpy reads it; a value the user set
-# is kept.
+# A short-lived process pays for each page of memory the first time it is written. numpy asks the kernel for huge
+# pages for each array of 4 MB or more, and where the kernel then compacts memory to find them (transparent_hugepage's
+# defrag "madvise", as on this project's machines) the bootstrap of 5,000 organisations waited longer on the kernel
+# than it spent on its arithmetic; pyarrow's default allocator (mimalloc) took 0.30 s, 0.24 s of it in the kernel, to
+# read a 35 MB file that the system allocator reads in 0.13 s (benchmarks/README.md). Both are read when numpy and
+# pyarrow are first imported, which is after this line; a value the user set is kept.
 os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
+os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 
 _DEFAULT_DATA = ("With no FILE, the bundled default data: NHS England's real NOF 2025/26 files (acute trusts Q1; "
                  "mental health and community trusts Q1 to Q4 and their Q4 league table), as the app opens on.")

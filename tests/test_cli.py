@@ -450,3 +450,18 @@ def test_a_quarter_given_for_a_file_without_quarters_must_be_a_quarter(tmp_path)
     path.write_bytes(syn.to_csv_bytes(rows))
     result = here("league", path, "--quarter", "Q5")
     assert result.returncode == 2 and "'Q5', is not a quarter" in result.stderr and "--quarter" in result.stderr
+
+
+@pytest.mark.parametrize("user_set", [None, {"NUMPY_MADVISE_HUGEPAGE": "1", "ARROW_DEFAULT_MEMORY_POOL": "mimalloc"}])
+def test_the_command_line_picks_quick_memory_settings_and_keeps_the_users_own(user_set):
+    """``python -m oversight`` runs with numpy's huge-page advice off and pyarrow on the system allocator (each cost
+    the command line more time in the kernel than in its work: benchmarks/README.md), set before either is imported,
+    unless the user set them."""
+    env = {k: v for k, v in os.environ.items() if k not in ("NUMPY_MADVISE_HUGEPAGE", "ARROW_DEFAULT_MEMORY_POOL")}
+    code = ("import sys, runpy; sys.argv = ['oversight', '--help']\n"
+            "try:\n    runpy.run_module('oversight', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+            "import os, pyarrow\n"
+            "print(os.environ['NUMPY_MADVISE_HUGEPAGE'], pyarrow.default_memory_pool().backend_name)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                         env={**env, **(user_set or {})}).stdout.split()[-2:]
+    assert out == (["1", "mimalloc"] if user_set else ["0", "system"])
