@@ -36,7 +36,8 @@ def _texts(values, fmt) -> np.ndarray:
     a few hundred distinct values among thousands of trusts); "" where the value is missing."""
     x = pd.Series(values).to_numpy(dtype=float, na_value=np.nan)
     distinct, where = np.unique(x, return_inverse=True)
-    return np.asarray(["" if np.isnan(v) else fmt(float(v)) for v in distinct], dtype=object)[where.reshape(-1)]
+    texts = ["" if v != v else fmt(v) for v in distinct.tolist()]  # Python floats; NaN is the one unequal to itself
+    return np.asarray(texts, dtype=object)[where.reshape(-1)]
 
 
 def _ranges(lo, hi, fmt, missing: str) -> list[str]:
@@ -154,6 +155,20 @@ def _all_start_plain(column: pd.Series) -> bool:
     return not len(values) or bool(pc.all(pc.match_substring_regex(values, "^[A-Za-z0-9]"), skip_nulls=True).as_py())
 
 
+def _arrow_line_break(column: pd.Series) -> bool:
+    """Whether a text column held by pyarrow has a line break other than LF in any value (pyarrow looks, in one
+    pass); False for any other column (the column :func:`_strings` skips as plain are of this kind)."""
+    if not hasattr(column.array, "__arrow_array__"):
+        return False
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = pa.array(column.array)
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        return False
+    return bool(pc.any(pc.match_substring_regex(values, _OTHER_LINE_BREAKS.pattern)).as_py())
+
+
 def _strings(frame: pd.DataFrame, plain_skipped: bool = False) -> dict:
     """Each text column's distinct string values (the checks below look at each value once); with
     ``plain_skipped``, not the pyarrow columns whose every value starts with a letter or digit
@@ -224,8 +239,9 @@ def to_csv(frame: pd.DataFrame) -> str:
     str
         The CSV text, header first.
     """
-    strings = _strings(frame)  # each text column's values, looked at once for both checks
-    texts = [*(c for c in frame.columns if isinstance(c, str)), *(v for vs in strings.values() for v in vs)]
-    breaks = any(_OTHER_LINE_BREAKS.search(v) for v in texts)
+    strings = _strings(frame, plain_skipped=True)  # each text column's values, looked at once for both checks
+    breaks = any(_OTHER_LINE_BREAKS.search(c) for c in frame.columns if isinstance(c, str)) or any(
+        any(_OTHER_LINE_BREAKS.search(v) for v in strings[col]) if col in strings else _arrow_line_break(frame[col])
+        for col in frame.columns)
     return _neutralise(frame, strings).to_csv(index=False, lineterminator="\n",
                                               quoting=csv.QUOTE_NONNUMERIC if breaks else csv.QUOTE_MINIMAL)

@@ -137,3 +137,17 @@ def test_the_pyarrow_shortcut_agrees_with_looking_at_every_value(cells):
     arrow = oversight.neutralise_formulas(pd.DataFrame({"t": pd.array(cells, dtype="str")}))
     python = oversight.neutralise_formulas(pd.DataFrame({"t": pd.Series(cells, dtype=object)}))
     assert [None if pd.isna(v) else v for v in arrow["t"]] == [None if pd.isna(v) else v for v in python["t"]]
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, database=None)
+@given(cells=st.lists(st.one_of(st.none(), st.text(alphabet=_ALPHABET, max_size=6)), min_size=1, max_size=8),
+       lead=st.sampled_from(["", "a", "Z9"]))
+def test_a_csv_of_pyarrow_text_is_the_csv_of_the_same_text_as_python_objects(cells, lead):
+    """``to_csv`` passes a pyarrow column whose values all start with a letter or digit without looking at each value
+    for formulas, and asks pyarrow whether any value holds a line break other than LF (then every field is quoted):
+    whatever the values (led by a letter or not, CR, NEL and U+2028 inside), the text is what the same column held as
+    Python objects gives, where every value is looked at."""
+    cells = [None if c is None else lead + c for c in cells]
+    arrow = oversight.to_csv(pd.DataFrame({"t": pd.array(cells, dtype="str"), "n": 1.5}))
+    python = oversight.to_csv(pd.DataFrame({"t": pd.Series(cells, dtype=object), "n": 1.5}))
+    assert arrow == python
