@@ -145,7 +145,8 @@ def _replicate_ranks(values, w, n, fixed, deficit, type_idx, cuts, override, own
 
     Returns ``(averages, ranks, worse)``: each trust's resampled average (float64: in float32, 3.225 would round
     down) and rank within its type (int16; int32 beyond 32,767 trusts) in every replicate, arrays (replicates,
-    trusts), and how many replicates put it in a worse segment (by score) than ``own_segment``.
+    trusts) that are views of arrays held a trust to a row (as the percentiles read them), and how many replicates
+    put it in a worse segment (by score) than ``own_segment``.
 
     Each trust's scores sit in a row of a table followed by a zero pad; a draw beyond a trust's own ``n`` scores
     picks the pad, so one flat gather and one sum give every resampled total. With whole-number weights each cell
@@ -188,8 +189,9 @@ def _replicate_ranks(values, w, n, fixed, deficit, type_idx, cuts, override, own
     type_start = np.bincount(type_idx, minlength=types).cumsum() - np.bincount(type_idx, minlength=types)
     rank_shift = (type_start[type_idx] - 1)[None, :]
     chunk = max(1, _CHUNK_CELLS // max(trusts * width, 1))
-    averages = np.empty((replicates, trusts), dtype=np.float64)
-    ranks = np.empty((replicates, trusts), dtype=np.int16 if trusts < 2**15 else np.int32)  # what the sort wants
+    # held a trust to a row, as the percentiles read them (handed out transposed: a replicate to a row)
+    averages = np.empty((trusts, replicates), dtype=np.float64)
+    ranks = np.empty((trusts, replicates), dtype=np.int16 if trusts < 2**15 else np.int32)  # what the sort wants
     cells = table.ravel()
     fixed_value = values[:, 0][None, :]
 
@@ -201,12 +203,13 @@ def _replicate_ranks(values, w, n, fixed, deficit, type_idx, cuts, override, own
         shape = (min(chunk, last - first), trusts)
         u, flat, picked = (np.empty((*shape, width), dtype=t) for t in (np.float32, np.int32, cells.dtype))
         total, part, weight = (np.empty(shape, dtype=cells.dtype) for _ in range(3))
-        avg100, rounded, key = np.empty(shape), np.empty(shape, dtype=np.int64), np.empty(shape, dtype=keys.dtype)
+        avg100, scaled = np.empty(shape), np.empty(shape)
+        rounded, key = np.empty(shape, dtype=np.int64), np.empty(shape, dtype=keys.dtype)
         worse = np.zeros(trusts, dtype=np.int64)
         for start in range(first, last, chunk):
             b = min(chunk, last - start)
-            u_, flat_, picked_, total_, part_, weight_, avg_, rounded_, key_ = (
-                x[:b] for x in (u, flat, picked, total, part, weight, avg100, rounded, key))
+            u_, flat_, picked_, total_, part_, weight_, avg_, scaled_, rounded_, key_ = (
+                x[:b] for x in (u, flat, picked, total, part, weight, avg100, scaled, rounded, key))
             if draw is not None:
                 flat_[...] = np.where(valid[None], draw(b, trusts, width), width) + row_start[None]
             else:
@@ -231,20 +234,20 @@ def _replicate_ranks(values, w, n, fixed, deficit, type_idx, cuts, override, own
                 np.sum(picked_, axis=2, out=total_)
                 np.divide(total_, np.maximum(np.take(weight_table.ravel(), flat_).sum(axis=2), 1e-12), out=avg_)
             np.copyto(avg_, fixed_value, where=fixed[None, :])
-            average = averages[start : start + b]
-            np.divide(avg_, 100, out=average)
-            rules.hundredths(average, out=rounded_, scratch=avg_)  # average to 2 dp, in hundredths
+            np.divide(avg_, 100, out=avg_)  # the averages
+            averages[:, start : start + b] = avg_.T
+            rules.hundredths(avg_, out=rounded_, scratch=scaled_)  # average to 2 dp, in hundredths
             worse += (rounded_ > worse_above).sum(axis=0)
             np.clip(rounded_, low, high, out=rounded_)
             np.add(rounded_, key_start[None, :], out=rounded_)
             np.take(keys, rounded_, out=key_, mode="clip")
-            np.subtract(_first_places(key_), rank_shift, out=ranks[start : start + b])
+            np.subtract(_first_places(key_), rank_shift, out=ranks[:, start : start + b].T)
         return worse
 
     chunks = -(-replicates // chunk)
     workers = min(_WORKERS, chunks // 2) if draw is None and type(rng.bit_generator) is np.random.PCG64 else 1
     if workers < 2:
-        return averages, ranks, block(0, replicates, rng)
+        return averages.T, ranks.T, block(0, replicates, rng)
     # Threads, each a contiguous block of replicates with a generator jumped to where the one generator's stream
     # reaches the block (:func:`_jumped`): the same draws, so the same ranges, as one thread drawing them all in
     # turn. numpy lets go of the GIL inside each step, so the blocks are worked on at once; each writes only its own
@@ -255,7 +258,7 @@ def _replicate_ranks(values, w, n, fixed, deficit, type_idx, cuts, override, own
     with ThreadPoolExecutor(workers) as pool:
         counts = list(pool.map(block, bounds[:-1], bounds[1:], generators))
     rng.bit_generator.state = generators[-1].bit_generator.state  # left where one thread would have left it
-    return averages, ranks, np.sum(counts, axis=0)
+    return averages.T, ranks.T, np.sum(counts, axis=0)
 
 
 def _jumped(rng: np.random.Generator, skip: int) -> np.random.Generator:
@@ -278,17 +281,17 @@ def _jumped(rng: np.random.Generator, skip: int) -> np.random.Generator:
     return out
 
 
-def _by_trusts(fn, replicates: np.ndarray) -> np.ndarray:
-    """``fn(replicates)`` for a function of each trust's own column (its percentiles), worked out a block of columns
-    to a thread (numpy sorts without the GIL) and put side by side: the very numbers of one call."""
-    trusts = replicates.shape[1]
-    workers = min(_WORKERS, replicates.size // 500_000)  # threads pay on a few million numbers only
+def _by_trusts(fn, rows: np.ndarray) -> np.ndarray:
+    """``fn(rows)`` for a function of each trust's own row of replicates (its percentiles, one column of the result
+    each), worked out a block of rows to a thread (numpy sorts without the GIL) and put side by side: the very
+    numbers of one call."""
+    trusts = rows.shape[0]
+    workers = min(_WORKERS, rows.size // 500_000)  # threads pay on a few million numbers only
     if workers < 2:
-        return fn(replicates)
+        return fn(rows)
     bounds = [trusts * i // workers for i in range(workers + 1)]
     with ThreadPoolExecutor(workers) as pool:
-        parts = pool.map(lambda a, b: fn(replicates[:, a:b]), bounds[:-1], bounds[1:])
-        return np.concatenate(list(parts), axis=-1)
+        return np.concatenate(list(pool.map(lambda a, b: fn(rows[a:b]), bounds[:-1], bounds[1:])), axis=-1)
 
 
 def _first_places(key: np.ndarray) -> np.ndarray:
@@ -319,7 +322,7 @@ def rank_percentiles(ranks: np.ndarray, q, method: str = "linear") -> np.ndarray
     if method != "linear" or n == 0:
         return np.percentile(ranks, q, axis=0, method=method)
     small = np.int16 if int(ranks.max(initial=0)) < 2**15 and ranks.min(initial=0) >= -(2**15) else ranks.dtype
-    ordered = np.sort(ranks.T.astype(small), axis=1, kind="stable")  # row c: trust c's ranks, ascending
+    ordered = np.sort(ranks.T.astype(small, copy=False), axis=1, kind="stable")  # row c: trust c's ranks, ascending
     virtual = (n - 1) * (np.asarray(q, dtype=float) / 100)  # numpy's 'linear' index into the sorted replicates
     previous = np.minimum(np.floor(virtual), n - 1).astype(np.intp)
     following = np.minimum(previous + 1, n - 1)
@@ -411,16 +414,16 @@ def likely_ranges(assessment, quarters=None, *, replicates: int = DEFAULT_REPLIC
         exact = (score_method == "exact") & equal
         lo, hi = np.empty(len(trusts)), np.empty(len(trusts))
         if not exact.all():  # each trust's percentiles are its own: only those not worked out exactly are needed
-            # along rows of the transposed replicates (each trust's in one run of memory, a third quicker), a block
-            # of trusts to a thread
+            # each trust's replicates in one run of memory (a third quicker than down a column), a block of trusts
+            # to a thread; the rows are a copy, so the percentile may reorder them in place instead of copying again
             lo[~exact], hi[~exact] = _by_trusts(lambda part: np.percentile(
-                part.T, [tail, 100 - tail], axis=1, method=percentile_method), averages[:, ~exact])
+                part, [tail, 100 - tail], axis=1, method=percentile_method, overwrite_input=True), averages.T[~exact])
         if exact.any():
             lo_x, hi_x = _exact_score_bounds(values[exact], n_eff[exact], level)
             lo[exact], hi[exact] = lo_x, hi_x
         score_lo, score_hi = round_half_up(lo), round_half_up(hi)
-        rank_lo, rank_hi = _by_trusts(lambda part: rank_percentiles(part, [tail, 100 - tail], percentile_method),
-                                      ranks)
+        rank_lo, rank_hi = _by_trusts(lambda part: rank_percentiles(part.T, [tail, 100 - tail], percentile_method),
+                                      ranks.T)
         frame = pd.DataFrame({
             "quarter": quarter,
             "trust_code": trusts["trust_code"],

@@ -198,12 +198,12 @@ def test_percentiles_worked_out_a_block_of_trusts_to_a_thread_are_one_calls(monk
     very numbers of one call over all of them: of averages (numpy's percentile) and of ranks."""
     rng = np.random.default_rng(5)
     averages, ranks = rng.random((2_000, 1_001)) * 3 + 1, rng.integers(1, 200, (2_000, 1_001)).astype(np.int16)
-    for fn, values in [(lambda a: np.percentile(a.T, [2.5, 97.5], axis=1), averages),
-                       (lambda r: rank_percentiles(r, [2.5, 97.5]), ranks)]:
+    for fn, values in [(lambda a: np.percentile(a, [2.5, 97.5], axis=1), averages),
+                       (lambda r: rank_percentiles(r.T, [2.5, 97.5]), ranks)]:
         monkeypatch.setattr(uncertainty, "_WORKERS", 1)
-        one = uncertainty._by_trusts(fn, values)
+        one = uncertainty._by_trusts(fn, values.T)
         monkeypatch.setattr(uncertainty, "_WORKERS", workers)
-        np.testing.assert_array_equal(uncertainty._by_trusts(fn, values), one)
+        np.testing.assert_array_equal(uncertainty._by_trusts(fn, values.T), one)
         np.testing.assert_array_equal(one, np.percentile(values, [2.5, 97.5], axis=0))
 
 
