@@ -93,8 +93,28 @@ def map_unique(series: pd.Series, fn, dtype=None) -> tuple[pd.Series, dict]:
     return pd.Series(values, index=series.index, dtype=dtype or series.dtype), mapping
 
 
+#: Printable ASCII words one space apart (or nothing): text :func:`normalise_text` returns as it is; and the same
+#: without a lower-case letter, which ``str.upper`` leaves as it is too. In RE2's syntax, for pyarrow.
+_TIDY = "^(?:[!-~]+(?: [!-~]+)*)?$"
+_TIDY_UPPER = "^(?:[!-`{-~]+(?: [!-`{-~]+)*)?$"
+
+
+def _all_tidy(series: pd.Series, pattern: str) -> bool:
+    """Whether every value of a text column held by pyarrow matches ``pattern`` (:data:`_TIDY`), so that
+    normalising it would change nothing: one pass of pyarrow's regex instead of finding the distinct values. False
+    for any other column (which is then normalised value by distinct value)."""
+    if not isinstance(series.array, pd.arrays.ArrowStringArray):
+        return False
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return bool(pc.all(pc.match_substring_regex(pa.array(series.array), pattern)).as_py() is not False)
+
+
 def clean_free_text(series: pd.Series) -> pd.Series:
     """Names, descriptions and other free text: invisible characters and extra spaces removed, letters kept."""
+    if _all_tidy(series, _TIDY):
+        return series
     return map_unique(series, lambda v: normalise_text(v, compatibility=False))[0]
 
 
@@ -102,6 +122,8 @@ def normalise_column(name: str, frame: pd.DataFrame, column: str, label: str, pr
                      upper: bool = False, file_column: str | None = None) -> pd.Series:
     """One identifier column normalised (:func:`normalise_text`, upper-cased if ``upper``), with one warning that
     counts the cells it changed beyond plain spaces at their ends."""
+    if _all_tidy(frame[column], _TIDY_UPPER if upper else _TIDY):
+        return frame[column]
     fix = str.upper if upper else (lambda v: v)
     series, mapping = map_unique(frame[column], lambda v: fix(normalise_text(v)))
     changed = [raw for raw, clean in mapping.items() if raw.strip(" ") != clean]

@@ -97,3 +97,26 @@ def test_exact_distribution_is_a_distribution_with_the_right_mean(rows):
     assert np.allclose(pmf.sum(axis=1), 1)
     means = (pmf * (np.arange(pmf.shape[1])[None, :] + offset[:, None])).sum(axis=1) / n
     assert np.allclose(means, [np.mean(r) for r in rows])
+
+
+_CELL_TEXT = st.text(alphabet=st.sampled_from(list(" aZz09.-'\t") + ["\u00a0", "\u200b", "\uff21", "\u00df", "\x85"]),
+                     max_size=8)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, database=None)
+@given(st.lists(_CELL_TEXT, min_size=1, max_size=10), st.booleans())
+def test_the_readers_tidy_column_shortcut_is_what_normalising_each_value_gives(cells, upper):
+    """The reader passes a pyarrow text column as it is when pyarrow finds every value tidy (printable ASCII words one
+    space apart, and no lower-case letter for an upper-cased identifier); whatever the values, the column, and any
+    warning, are what normalising the same values held as Python objects gives."""
+    from oversight._cells import clean_free_text, normalise_column
+
+    arrow, python = (pd.DataFrame({"c": pd.Series(cells, dtype=dtype), "row": range(2, len(cells) + 2)})
+                     for dtype in ("str", object))
+    assert list(clean_free_text(arrow["c"])) == list(clean_free_text(python["c"]))
+    found = {}
+    for key, frame in (("arrow", arrow), ("python", python)):
+        problems = []
+        found[key] = (list(normalise_column("f.csv", frame, "c", "code", problems, upper=upper)),
+                      [p.message for p in problems])
+    assert found["arrow"] == found["python"]
