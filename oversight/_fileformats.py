@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -25,6 +26,7 @@ import pandas as pd
 
 from . import catalogue as cat
 from ._cells import (
+    by_distinct,
     cell_problems,
     clean_free_text,
     column_key,
@@ -222,7 +224,7 @@ def _assign_quarter(name: str, frame: pd.DataFrame, problems: list[Problem], fal
             labels[text] = text
         return labels[text]
 
-    quarters = map_unique(frame["quarter"], label, dtype=object)[0]
+    quarters = map_unique(frame["quarter"], label, dtype="str")[0]
     unknown = quarters.isna() & (frame["quarter"] != "")
     for text, rows in frame.loc[unknown].groupby("quarter")["row"] if unknown.any() else ():
         why = f": {reasons[text]}" if reasons[text] else ""
@@ -279,9 +281,13 @@ def _check_ranges(name: str, frame: pd.DataFrame, problems: list[Problem]) -> No
                                     column="Value"))
 
 
+def _is_metric_id(text) -> bool:
+    return isinstance(text, str) and re.fullmatch("OF[0-9]{4}", text) is not None
+
+
 def _read_data(name: str, table: RawTable, fmt: FileFormat, quarter: str | None):
     frame, problems = _common(name, table, fmt)
-    bad_id = ~frame["metric_id"].str.fullmatch(r"OF\d{4}")
+    bad_id = pd.Series(~by_distinct(frame["metric_id"], _is_metric_id, bool), index=frame.index)
     cell_problems(name, frame, bad_id, "Metric_ID", lambda r: f"{shown(r['metric_id'])} is not a NOF metric ID.",
                   "Metric IDs look like OF0057 (raw value) or OF1057 (score).", problems)
     frame["quarter"] = _assign_quarter(name, frame, problems, quarter)

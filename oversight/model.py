@@ -14,10 +14,11 @@ import pandas as pd
 
 from . import catalogue as cat
 from . import rules
+from ._cells import by_distinct
 from ._load import Dataset, digest
 from .banding import BY_DOMAIN, Banding, PooledQuartiles, QuarterCuts, published_cuts
 from .ranking import amr_rank, imr_rank
-from .scoring import average_scores, by_distinct, domain_scores, metric_scores
+from .scoring import average_scores, domain_scores, metric_scores
 
 TRUST_COLUMNS = ["quarter", "region", "trust_type", "trust_subtype", "trust_code", "trust_name"]
 

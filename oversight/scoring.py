@@ -14,6 +14,7 @@ import pandas as pd
 
 from . import catalogue as cat
 from . import rules
+from ._cells import by_distinct
 from .rules import round_half_up
 
 SCORE_COLUMNS = [
@@ -30,13 +31,6 @@ __all__ = ["SCORE_COLUMNS", "average_scores", "domain_scores", "metric_scores", 
 
 def _rules(metric_ids, framework: cat.Framework) -> dict:
     return {m: framework.metric(m) for m in pd.unique(metric_ids)}
-
-
-def by_distinct(column: pd.Series, fn, dtype=object) -> np.ndarray:
-    """``fn`` of each row's value, called once for each distinct value and spread to the rows by their factorize
-    codes: a few dozen metric IDs among tens of thousands of rows cost a few dozen calls, not a pass per row."""
-    code, distinct = pd.factorize(column, use_na_sentinel=False)
-    return np.asarray([fn(v) for v in distinct], dtype=dtype)[code]
 
 
 def comparison_groups(scores: pd.DataFrame, framework: cat.Framework = cat.FRAMEWORK) -> pd.Series:
