@@ -100,16 +100,34 @@ _TIDY = "^(?:[!-~]+(?: [!-~]+)*)?$"
 _TIDY_UPPER = "^(?:[!-`{-~]+(?: [!-`{-~]+)*)?$"
 
 
-def _all_tidy(series: pd.Series, pattern: str) -> bool:
-    """Whether every value of a text column held by pyarrow matches ``pattern`` (:data:`_TIDY`), so that
-    normalising it would change nothing: one pass of pyarrow's regex instead of finding the distinct values. False
-    for any other column (which is then normalised value by distinct value)."""
-    if not isinstance(series.array, pd.arrays.ArrowStringArray):
-        return False
+def arrow_text(series: pd.Series):
+    """A text column's values as one pyarrow array when pyarrow holds them (pandas' default for text, and what the
+    reader makes), else None: for the one-pass checks that pyarrow's compute functions make of such a column."""
+    if not hasattr(series.array, "__arrow_array__"):
+        return None
     import pyarrow as pa
+
+    values = pa.array(series.array)
+    return values if pa.types.is_string(values.type) or pa.types.is_large_string(values.type) else None
+
+
+def arrow_matches(series: pd.Series, pattern: str, every: bool = True) -> bool:
+    """Whether every value (``every``) or any value of a text column held by pyarrow matches ``pattern`` (RE2's
+    syntax), in one pass of pyarrow's regex. False for any other column and for one with no value to look at: the
+    callers then take their slow path, which looks at each distinct value."""
+    values = arrow_text(series)
+    if values is None:
+        return False
     import pyarrow.compute as pc
 
-    return bool(pc.all(pc.match_substring_regex(pa.array(series.array), pattern)).as_py() is not False)
+    found = pc.match_substring_regex(values, pattern)
+    return bool((pc.all if every else pc.any)(found).as_py())
+
+
+def _all_tidy(series: pd.Series, pattern: str) -> bool:
+    """Whether every value of a text column held by pyarrow matches ``pattern`` (:data:`_TIDY`), so that
+    normalising it would change nothing: one pass of pyarrow's regex instead of finding the distinct values."""
+    return arrow_matches(series, pattern)
 
 
 def by_distinct(column: pd.Series, fn, dtype=object) -> np.ndarray:

@@ -216,15 +216,13 @@ def _assign_quarter(name: str, frame: pd.DataFrame, problems: list[Problem], fal
                                     "Give a quarter such as 'Q1 2025/26'.", column="Quarter",
                                     terminal_fix="Pass --quarter such as 'Q1 2025/26'."))
         return pd.Series(label or fallback, index=frame.index, dtype="str")
-    labels, reasons = {}, {}
+    reasons = {}  # why each text that is not a quarter is not one
 
-    def label(text):
-        labels[text], reasons[text] = quarter_label(text)
-        if scenario and labels[text] is None and reasons[text] is None:
-            labels[text] = text
-        return labels[text]
+    def canonical(text):
+        found, reasons[text] = quarter_label(text)
+        return text if scenario and found is None and reasons[text] is None else found
 
-    quarters = map_unique(frame["quarter"], label, dtype="str")[0]
+    quarters = map_unique(frame["quarter"], canonical, dtype="str")[0]
     unknown = quarters.isna() & (frame["quarter"] != "")
     for text, rows in frame.loc[unknown].groupby("quarter")["row"] if unknown.any() else ():
         why = f": {reasons[text]}" if reasons[text] else ""

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from . import _limits
-from ._cells import SEPARATOR_NAMES, column_key, normalise_text, shown, too_long
+from ._cells import SEPARATOR_NAMES, arrow_text, column_key, normalise_text, shown, too_long
 from ._fileformats import not_nof
 from .problems import InputError, Problem
 
@@ -289,11 +289,10 @@ def _at_most(column: pd.Series, limit: int) -> bool:
     pyarrow-backed column pyarrow counts: bytes first (read from the array's offsets, several times as quick as
     counting characters; a text of at most ``limit`` bytes has at most ``limit`` characters), characters only when
     some text has more bytes than that."""
-    if isinstance(column.array, pd.arrays.ArrowStringArray):
-        import pyarrow as pa
+    values = arrow_text(column)
+    if values is not None:
         import pyarrow.compute as pc
 
-        values = pa.array(column.array)
         return any((pc.max(count(values)).as_py() or 0) <= limit for count in (pc.binary_length, pc.utf8_length))
     return not len(column) or int(column.str.len().max()) <= limit
 

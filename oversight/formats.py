@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import catalogue as cat
+from ._cells import arrow_matches, by_distinct
 
 LEAGUE_LAYOUT = [
     "Quarter", "Region", "Trust_type", "Trust_subtype", "Trust_code", "Trust_name", "Average_score",
@@ -35,9 +36,7 @@ def _texts(values, fmt) -> np.ndarray:
     """``fmt`` of each number (a float), called once per distinct value (a league table's scores and ranks repeat:
     a few hundred distinct values among thousands of trusts); "" where the value is missing."""
     x = pd.Series(values).to_numpy(dtype=float, na_value=np.nan)
-    distinct, where = np.unique(x, return_inverse=True)
-    texts = ["" if v != v else fmt(v) for v in distinct.tolist()]  # Python floats; NaN is the one unequal to itself
-    return np.asarray(texts, dtype=object)[where.reshape(-1)]
+    return by_distinct(x, lambda v: "" if v != v else fmt(float(v)))  # NaN: the one value unequal to itself
 
 
 def _ranges(lo, hi, fmt, missing: str) -> list[str]:
@@ -144,42 +143,19 @@ def _all_start_plain(column: pd.Series) -> bool:
     """Whether every value of a text column held by pyarrow starts with an ASCII letter or digit (so none can be a
     formula: see :func:`_is_formula`), checked in one pass of pyarrow's compute functions: about a sixth of the cost
     of looking at each distinct value, which every table drawn on a page pays. False for any other column."""
-    if not hasattr(column.array, "__arrow_array__"):
-        return False
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    values = pa.array(column.array)
-    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
-        return False
-    return not len(values) or bool(pc.all(pc.match_substring_regex(values, "^[A-Za-z0-9]"), skip_nulls=True).as_py())
+    return arrow_matches(column, "^[A-Za-z0-9]")
 
 
-def _arrow_line_break(column: pd.Series) -> bool:
-    """Whether a text column held by pyarrow has a line break other than LF in any value (pyarrow looks, in one
-    pass); False for any other column (the column :func:`_strings` skips as plain are of this kind)."""
-    if not hasattr(column.array, "__arrow_array__"):
-        return False
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    values = pa.array(column.array)
-    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
-        return False
-    return bool(pc.any(pc.match_substring_regex(values, _OTHER_LINE_BREAKS.pattern)).as_py())
-
-
-def _strings(frame: pd.DataFrame, plain_skipped: bool = False) -> dict:
-    """Each text column's distinct string values (the checks below look at each value once); with
-    ``plain_skipped``, not the pyarrow columns whose every value starts with a letter or digit
-    (:func:`_all_start_plain`)."""
+def _strings(frame: pd.DataFrame) -> dict:
+    """Each text column's distinct string values (the checks below look at each value once), but for the pyarrow
+    columns whose every value starts with a letter or digit (:func:`_all_start_plain`: none can be a formula)."""
     out = {}
     for col in frame.columns:
         column = frame[col]
         if isinstance(column.dtype, pd.CategoricalDtype):
             values = column.cat.categories
         elif column.dtype == object or pd.api.types.is_string_dtype(column):
-            if plain_skipped and _all_start_plain(column):
+            if _all_start_plain(column):
                 continue
             values = np.asarray(column.dropna().unique(), dtype=object)  # pyarrow's, converted at once
         else:
@@ -206,7 +182,7 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     DataFrame
         A copy with risky cells prefixed, or ``frame`` itself when nothing needs changing (never changed in place).
     """
-    return _neutralise(frame, _strings(frame, plain_skipped=True))
+    return _neutralise(frame, _strings(frame))
 
 
 def _neutralise(frame: pd.DataFrame, strings: dict) -> pd.DataFrame:
@@ -239,9 +215,10 @@ def to_csv(frame: pd.DataFrame) -> str:
     str
         The CSV text, header first.
     """
-    strings = _strings(frame, plain_skipped=True)  # each text column's values, looked at once for both checks
+    strings = _strings(frame)  # the values of the columns that need looking at, for both checks
+    # a line break other than LF: in a name, a value looked at, or (one pyarrow pass) a column passed as plain
     breaks = any(_OTHER_LINE_BREAKS.search(c) for c in frame.columns if isinstance(c, str)) or any(
-        any(_OTHER_LINE_BREAKS.search(v) for v in strings[col]) if col in strings else _arrow_line_break(frame[col])
-        for col in frame.columns)
+        any(_OTHER_LINE_BREAKS.search(v) for v in strings[col]) if col in strings
+        else arrow_matches(frame[col], _OTHER_LINE_BREAKS.pattern, every=False) for col in frame.columns)
     return _neutralise(frame, strings).to_csv(index=False, lineterminator="\n",
                                               quoting=csv.QUOTE_NONNUMERIC if breaks else csv.QUOTE_MINIMAL)

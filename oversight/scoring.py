@@ -246,7 +246,7 @@ def _paired(metrics: pd.DataFrame, described: list[str]) -> pd.DataFrame:
     kind = by_distinct(ids, _score_or_raw)
     quarter = pd.factorize(metrics["quarter"], sort=True)[0].astype(np.int64)
     trust, trusts = pd.factorize(metrics["trust_code"], sort=True)
-    metric, score_ids = pd.factorize(by_distinct(ids, lambda m: "OF1" + m[3:] if isinstance(m, str) else m),
+    metric, score_ids = pd.factorize(by_distinct(ids, lambda m: cat.score_id(m) if isinstance(m, str) else m),
                                      sort=True)
     key = (quarter * len(trusts) + trust) * len(score_ids) + metric
     score_rows, raw_rows = np.flatnonzero(kind == "OF1"), np.flatnonzero(kind == "OF0")
@@ -311,8 +311,7 @@ def metric_scores(metrics: pd.DataFrame, *, deround: bool = True, rescored: bool
     merged["domain"] = domain.where(domain != "", per_metric([i.domain for i in info]))
     units = merged["units"].fillna("")
     units = units.where(units != "", per_metric([i.units for i in info]))
-    unit_code, unit_names = pd.factorize(units)
-    units = np.asarray([cat.UNIT_NAMES.get(u, u) for u in unit_names], dtype=object)[unit_code]
+    units = by_distinct(units, lambda u: cat.UNIT_NAMES.get(u, u))
     merged["units"] = np.where(merged["value"].isna() | (units == ""), "score", units)
     first = pd.Series(merged["metric_description"].to_numpy()[np.unique(code, return_index=True)[1]]).fillna("")
     merged["metric_name"] = per_metric([i.short if m in framework else (d.strip() or m)
