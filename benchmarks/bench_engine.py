@@ -157,14 +157,13 @@ def breakdown(paths: list[Path], replicates: int, repeat: int, quarter: str | No
     """Median seconds of each engine step for some files, in this process (imports already paid), as the command
     line runs them: read, keep the quarter, assess without details, likely ranges (only where NHS England's
     published ranges do not cover every row, as the command line does), the league table and its CSV."""
-    import pandas as pd
 
     from oversight import league_table
     from oversight.formats import league_layout, to_csv
     from oversight.io import read_files
-    from oversight.league import published_ranges
+    from oversight.league import bootstrap_ranges
     from oversight.model import assess
-    from oversight.uncertainty import DEFAULT_SEED, RANGE_COLUMNS, likely_ranges
+    from oversight.uncertainty import DEFAULT_SEED
 
     steps: dict[str, list[float]] = {"read_files": [], "assess": [], "likely_ranges": [], "merge_and_format": []}
     for i in range(repeat + 1):  # the first round is a warm-up
@@ -174,9 +173,7 @@ def breakdown(paths: list[Path], replicates: int, repeat: int, quarter: str | No
         chosen = quarter or dataset.quarters[-1]
         assessment = assess(dataset.only([chosen]), details=False)
         t2 = time.perf_counter()
-        printed = assessment.quarter(chosen)["trust_code"]
-        ranges = (pd.DataFrame(columns=RANGE_COLUMNS) if printed.isin(published_ranges(assessment, chosen).index).all()
-                  else likely_ranges(assessment, [chosen], replicates=replicates, seed=DEFAULT_SEED))
+        ranges = bootstrap_ranges(assessment, chosen, replicates=replicates, seed=DEFAULT_SEED)  # as the CLI does
         t3 = time.perf_counter()
         to_csv(league_layout(league_table(assessment, chosen, ranges, plan=False)))
         t4 = time.perf_counter()

@@ -149,15 +149,13 @@ def _in_range(option: str, value: int | None, low: int, high: int, default: int)
 
 
 def _league(args) -> int:
-    import pandas as pd
-
     from . import _cells
     from .banding import FixedCuts
     from .catalogue import TRUST_TYPE_CODES
     from .formats import league_layout, to_csv
-    from .league import THEIRS, league_table, published_ranges
+    from .league import THEIRS, bootstrap_ranges, league_table
     from .model import Method, assess
-    from .uncertainty import DEFAULT_REPLICATES, DEFAULT_SEED, RANGE_COLUMNS, likely_ranges
+    from .uncertainty import DEFAULT_REPLICATES, DEFAULT_SEED
 
     method = Method(banding=FixedCuts(_cuts(args.cuts))) if args.cuts else Method()
     replicates = _in_range("--bootstrap", args.bootstrap, 1, _limits.MAX_BOOTSTRAP, DEFAULT_REPLICATES)
@@ -172,18 +170,14 @@ def _league(args) -> int:
     dataset = _read(args)
     quarter = _pick_quarter(dataset, args.quarter)
     assessment = assess(dataset.only([quarter]), method, details=False)
+    held = set(assessment.trusts["trust_type"])
+    if wanted and wanted not in held:
+        raise _Usage(f"--trust-type '{args.trust_type}' ({wanted}) is not in the files for {quarter}; they hold "
+                     f"{', '.join(sorted(held))}.")
     # NHS England's own ranges where their league table gives them; our bootstrap only when a printed row lacks one.
-    printed = assessment.quarter(quarter)
-    printed = printed if not wanted else printed[printed["trust_type"] == wanted]
-    if printed["trust_code"].isin(published_ranges(assessment, quarter).index).all():
-        ranges = pd.DataFrame(columns=RANGE_COLUMNS)
-    else:
-        ranges = likely_ranges(assessment, [quarter], replicates=replicates, seed=seed)
+    ranges = bootstrap_ranges(assessment, quarter, wanted, replicates=replicates, seed=seed)
     table = league_table(assessment, quarter, ranges, plan=False)
     if wanted:
-        if wanted not in set(table["trust_type"]):
-            raise _Usage(f"--trust-type '{args.trust_type}' ({wanted}) is not in the files for {quarter}; they hold "
-                         f"{', '.join(sorted(set(table['trust_type'])))}.")
         table = table[table["trust_type"] == wanted]
     theirs = int((table["range_source"] == THEIRS).sum())
     if theirs:

@@ -31,6 +31,21 @@ def published_ranges(assessment, quarter: str) -> pd.DataFrame:
     return rows[rows.notna().all(axis=1)]
 
 
+def bootstrap_ranges(assessment, quarter: str, trust_type: str | None = None, **bootstrap) -> pd.DataFrame:
+    """The likely ranges our bootstrap must add to a league table of ``quarter`` (one ``trust_type``, if given): none
+    when NHS England's published ranges cover every trust it prints (:func:`league_table` shows theirs), else
+    :func:`oversight.likely_ranges` of the quarter (``bootstrap``: its replicates and seed). The command line's rule,
+    so that it never draws thousands of replicates only to print NHS England's ranges instead."""
+    from .uncertainty import RANGE_COLUMNS, likely_ranges
+
+    printed = assessment.trusts[assessment.trusts["quarter"] == quarter]
+    if trust_type:
+        printed = printed[printed["trust_type"] == trust_type]
+    if printed["trust_code"].isin(published_ranges(assessment, quarter).index).all():
+        return pd.DataFrame(columns=RANGE_COLUMNS)
+    return likely_ranges(assessment, [quarter], **bootstrap)
+
+
 def league_table(assessment, quarter: str, ranges: pd.DataFrame, *, plan: bool = True,
                  steps: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every trust of ``quarter`` (each type ranked within itself) with its likely ranges and, if ``plan``, what
