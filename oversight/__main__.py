@@ -105,8 +105,8 @@ def _read(args):
 
     label, _ = _quarter_argument(args.quarter)
     dataset = read_files(_files(args), label, validate=False)
-    for w in dataset.warnings:  # a file read as another quarter than --quarter names: say so where the table prints
-        if w.column == "Quarter":
+    for w in dataset.warnings:  # such as a file read as another quarter than --quarter names
+        if w.with_table:
             print(f"note: {w.text(terminal=True)}", file=sys.stderr)
     return dataset
 

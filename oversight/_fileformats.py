@@ -202,7 +202,7 @@ def _assign_quarter(name: str, frame: pd.DataFrame, problems: list[Problem], fal
                 problems.append(Problem(name, f"the file has no Quarter column and its Reporting_date names {dated}, "
                                         f"so its rows are read as {dated}, not as {label}.",
                                         "Add a Quarter column if the file is for another quarter.", column="Quarter",
-                                        severity="warning"))
+                                        severity="warning", with_table=True))
             return pd.Series(dated, index=frame.index, dtype="str")
         if fallback is None:
             where = " and no quarter could be read from Reporting_date" if "reporting_date" in frame else ""

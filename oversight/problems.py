@@ -11,7 +11,9 @@ class Problem:
 
     ``row`` is the spreadsheet row number (the header is row 1), or None when the problem is about the whole file
     or a whole column. ``fix`` is worded for the app; ``terminal_fix``, when given, is the same advice worded for
-    the command line (which has no upload page and takes ``--quarter``).
+    the command line (which has no upload page and takes ``--quarter``). ``with_table``: a warning the command
+    line's ``league`` and ``imr`` print beside their table (it says the table is not what the command asked for);
+    ``validate`` prints every warning.
     """
 
     file: str
@@ -21,6 +23,7 @@ class Problem:
     column: str | None = None
     severity: str = "error"
     terminal_fix: str | None = None
+    with_table: bool = False
 
     def where(self) -> str:
         parts = [self.file]

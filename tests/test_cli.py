@@ -465,3 +465,18 @@ def test_the_command_line_picks_quick_memory_settings_and_keeps_the_users_own(us
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
                          env={**env, **(user_set or {})}).stdout.split()[-2:]
     assert out == (["1", "mimalloc"] if user_set else ["0", "system"])
+
+
+def test_only_a_warning_about_the_table_itself_prints_beside_it(tmp_path):
+    """``league`` prints beside its table the warnings that say the table is not what was asked for (a file read as
+    another quarter than --quarter names), marked so where they are made, whatever the column they concern; the
+    reader's other warnings (here a quarter written with two spaces, read as the quarter) are for ``validate``."""
+    league = tmp_path / "league.csv"
+    league.write_bytes(LEAGUE_FILE.read_bytes().replace(b"\nQ4 2025/26,", b"\nQ4  2025/26,", 1))
+    result = here("league", league, "--quarter", "Q4 2025/26")
+    assert result.returncode == 0 and "Kent Community Health" in result.stdout
+    assert "unusual spaces" not in result.stderr
+    assert "unusual spaces" in here("validate", league).stdout
+    moved = here("league", DATA_FILE, ROOT / "data" / "nof_2025_26" /
+                 "nhs-oversight-framework-acute-trust-data.csv", "--quarter", "Q4 2025/26")
+    assert "read as Q1 2025/26, not as Q4 2025/26" in moved.stderr
