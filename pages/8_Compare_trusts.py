@@ -35,7 +35,7 @@ metrics = content.metrics
 if not metrics:
     st.info("No metric scores are loaded for these trusts (a league-table file holds averages only).")
 else:
-    opening = ui.content.shared_metric(view.unhighlighted, result, shown) or next(iter(metrics))
+    opening = ui.content.shared_metric(view.unhighlighted, result, shown, tuple(metrics)) or next(iter(metrics))
     ui.state.choose("trend_metric", list(metrics), opening)
     metric = st.selectbox("Metric", list(metrics), format_func=metrics.get, key="trend_metric",
                           help="It opens on a metric that every trust chosen above reports.")

@@ -16,7 +16,7 @@ import streamlit as st
 
 import oversight as nof
 
-from . import content, data
+from . import data
 from .text import md, md_list, plain
 
 cap = nof.capability
@@ -52,14 +52,15 @@ def _board_frame(trust: str, trust_name: str, quarter: str, ratings: tuple, note
 
 @st.cache_resource(scope="session", max_entries=8, ttl=data.SESSION_TTL, hash_funcs=data.HASH_FUNCS,
                    show_spinner=False)
-def _reviewed(view, result, ratings: tuple, notes: tuple):
-    """The board's assessment, its comparison with the NOF evidence (:func:`oversight.capability.compare`) and the
-    summary table on screen, kept in this session's own cache (they hold the board's notes, which are never kept
-    beyond the session) so that a rerun with the same ratings does not build them again."""
-    evidence = content.capability(view, result).evidence
-    me = evidence.trust
+def _reviewed(view, result, ratings: tuple, notes: tuple, _nof_evidence):
+    """The board's assessment, its comparison with ``_nof_evidence`` (the view's NOF evidence, which the caller holds:
+    :attr:`ui.content.Capability.evidence`; left out of the key, which the view and assessment make) by
+    :func:`oversight.capability.compare` and the summary table on screen, kept in this session's own cache (they hold
+    the board's notes, which are never kept beyond the session) so that a rerun with the same ratings does not build
+    them again."""
+    me = _nof_evidence.trust
     board = _board_frame(me["trust_code"], me["trust_name"], me["quarter"], ratings, notes)
-    review = cap.compare(board, evidence)
+    review = cap.compare(board, _nof_evidence)
     summary = review.assign(verdict=review["verdict"].map(cap.VERDICTS),
                             level=[("none" if pd.isna(v) else str(v)) for v in review["level"]],
                             rating_label=review["rating_label"].replace("", "not rated"))[
@@ -167,7 +168,7 @@ def areas(view, result, page) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]
         slots.append(right)
     ratings = tuple(st.session_state.get(_key(trust, a.key, "rating")) for a in cap.AREAS)
     notes = tuple(st.session_state.get(_key(trust, a.key, "note")) or "" for a in cap.AREAS)
-    board, review, summary = _reviewed(view, result, ratings, notes)
+    board, review, summary = _reviewed(view, result, ratings, notes, page.evidence)
     for slot, verdict, sentence, area_key in zip(slots, review["verdict"], review["sentence"], review["area_key"]):
         with slot:
             _evidence(verdict, sentence, area_key, page.areas[area_key])

@@ -316,15 +316,15 @@ def compare_choices(view: View, result: nof.Assessment) -> CompareChoices:
 
 
 @data.cached()
-def shared_metric(view: View, result: nof.Assessment, codes: tuple[str, ...]) -> str | None:
-    """A metric that the most of ``codes`` report this quarter (with a raw value, if any has one), the first by
-    name; None when none of them has a metric score."""
+def shared_metric(view: View, result: nof.Assessment, codes: tuple[str, ...], metrics: tuple[str, ...]
+                  ) -> str | None:
+    """A metric that the most of ``codes`` report this quarter (with a raw value, if any has one), the first of
+    ``metrics`` (:attr:`CompareChoices.metrics`, in name order); None when none of them has a metric score."""
     scores = view.peers(result.scores)
     mine = scores[scores["trust_code"].isin(codes) & (scores["quarter"] == view.quarter)]
     mine = mine[mine["value"].notna()] if mine["value"].notna().any() else mine  # a raw value to follow, if any
     counts = mine.groupby("metric_id")["trust_code"].nunique()
     best = set(counts[counts == counts.max()].index)
-    metrics = compare_choices(view, result).metrics
     return next((m for m in metrics if m in best), None)
 
 
