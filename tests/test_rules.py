@@ -208,6 +208,18 @@ def test_percentiles_worked_out_a_block_of_trusts_to_a_thread_are_one_calls(monk
 
 
 @SETTINGS
+@given(st.integers(1, 6), st.integers(1, 40), st.integers(1, 60), st.integers(0, 2**32 - 1))
+def test_a_keys_place_is_how_many_keys_of_its_row_are_smaller_counted_or_sorted(rows, cols, kinds, seed):
+    """Ranks in the bootstrap (:func:`uncertainty._first_places`): each key's place is the number of smaller keys
+    in its replicate, ties sharing the best, whether the keys are counted (no more kinds of key than trusts) or
+    sorted (more kinds, or the kinds not given)."""
+    key = np.random.default_rng(seed).integers(0, kinds, (rows, cols)).astype(np.int16)
+    smaller = (key[:, None, :] < key[:, :, None]).sum(axis=2)
+    np.testing.assert_array_equal(uncertainty._first_places(key), smaller)
+    np.testing.assert_array_equal(uncertainty._first_places(key, kinds), smaller)
+
+
+@SETTINGS
 @given(st.integers(1, 60), st.integers(1, 12), st.integers(1, 300), st.integers(0, 2**32 - 1),
        st.lists(st.floats(0, 100), min_size=1, max_size=4))
 def test_rank_percentiles_from_counts_are_numpys(replicates, trusts, top, seed, q):
