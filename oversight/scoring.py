@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import catalogue as cat
 from . import rules
-from ._cells import by_distinct
+from ._cells import by_distinct, filled
 from .rules import round_half_up
 
 SCORE_COLUMNS = [
@@ -233,6 +233,9 @@ def _score_or_raw(metric_id) -> str:
     return metric_id[:3] if isinstance(metric_id, str) and re.fullmatch("OF[01][0-9]{3}", metric_id) else ""
 
 
+_DENSE_KEYS = 8  # _paired marks keys in a table of every possible key when not much longer than the rows (0: never)
+
+
 def _paired(metrics: pd.DataFrame, described: list[str]) -> pd.DataFrame:
     """Each metric of each trust in each quarter on one row, its score row (OF1xxx) beside its raw-value row
     (OF0xxx), as an outer merge on (quarter, trust code, score ID) gives them, in the order of those keys: the raw
@@ -250,11 +253,21 @@ def _paired(metrics: pd.DataFrame, described: list[str]) -> pd.DataFrame:
                                      sort=True)
     key = (quarter * len(trusts) + trust) * len(score_ids) + metric
     score_rows, raw_rows = np.flatnonzero(kind == "OF1"), np.flatnonzero(kind == "OF0")
-    keys = np.union1d(key[score_rows], key[raw_rows])  # sorted, as the merge's keys are
+    # every key either side has, in order (as the merge's keys are), and each key's place among them: marked in a
+    # table of every possible key when that is not much longer than the rows (a pass instead of two sorts)
+    span = (int(quarter.max(initial=0)) + 1) * len(trusts) * len(score_ids)
+    if span <= _DENSE_KEYS * (len(key) + 128):
+        present = np.zeros(span, dtype=bool)
+        present[key[score_rows]] = present[key[raw_rows]] = True
+        places = np.cumsum(present) - 1
+        count = int(places[-1]) + 1 if span else 0
+    else:
+        keys = np.union1d(key[score_rows], key[raw_rows])
+        places, count = None, len(keys)
     at = {}
     for side, rows in (("score", score_rows), ("raw", raw_rows)):
-        at[side] = np.full(len(keys), -1, dtype=np.intp)
-        at[side][np.searchsorted(keys, key[rows])] = rows
+        at[side] = np.full(count, -1, dtype=np.intp)
+        at[side][places[key[rows]] if places is not None else np.searchsorted(keys, key[rows])] = rows
         if np.count_nonzero(at[side] >= 0) < len(rows):
             raise ValueError("metric rows repeat a quarter, trust code and metric ID (a dataset holds one of each)")
     either = np.where(at["raw"] >= 0, at["raw"], at["score"])
@@ -265,7 +278,7 @@ def _paired(metrics: pd.DataFrame, described: list[str]) -> pd.DataFrame:
     merged = {col: take(col, either) for col in ("quarter", "trust_code")}
     merged["metric_id"] = pd.Series(pd.array(score_ids, dtype=ids.dtype).take(metric[either]))
     for col in described:  # the raw row describes the metric where it gives the field, else the score row does
-        given = (metrics[col].notna() & (metrics[col] != "")).to_numpy(bool)
+        given = filled(metrics[col])
         merged[col] = take(col, np.where((at["raw"] >= 0) & given[at["raw"]], at["raw"], at["score"]))
     for col in ["units", "value", "median", "lower_quartile", "upper_quartile", "rank"]:
         merged[col] = take(col, at["raw"])

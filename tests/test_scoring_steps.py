@@ -146,12 +146,13 @@ def test_recover_unrounded_leaves_unidentifiable_scores_alone():
                           st.sampled_from(["OF0082", "OF1082", "OF0001", "OF1001", "OF1090", "OF5002"]),
                           st.sampled_from(["", "Acute trust", "x"]), st.sampled_from(["", "Elective", "Safety"]),
                           st.floats(0, 4) | st.none()), max_size=40),
-       st.sampled_from(["str", object]))
-def test_score_and_raw_rows_are_paired_as_an_outer_merge_pairs_them(rows, text_dtype):
+       st.sampled_from(["str", object]), st.sampled_from([8, 0]))
+def test_score_and_raw_rows_are_paired_as_an_outer_merge_pairs_them(rows, text_dtype, dense):
     """metric_scores pairs each score row (OF1xxx) with its raw-value row (OF0xxx) by integer keys, not by merging:
     the very frame an outer merge on (quarter, trust code, score ID) gives, row order included, each descriptive
     field from the raw row where given, else from the score row (missing and blank cells, score-only and raw-only
-    metrics, rows of other families, pyarrow and object text)."""
+    metrics, rows of other families, pyarrow and object text), whether the keys are marked in a table of every
+    possible key or sorted (``dense`` 0: never a table)."""
     keys = ["quarter", "trust_code", "metric_id"]
     frame = pd.DataFrame(rows, columns=keys + ["trust_type", "subdomain", "value"]).drop_duplicates(keys)
     frame = frame.astype({c: text_dtype for c in keys + ["trust_type", "subdomain"]}).assign(
@@ -167,6 +168,8 @@ def test_score_and_raw_rows_are_paired_as_an_outer_merge_pairs_them(rows, text_d
         given = expected[col].notna() & (expected[col] != "")
         expected[col] = expected[col].where(given, expected[f"{col}_s"])
     expected = expected.drop(columns=[f"{c}_s" for c in described])
-    paired = scoring._paired(frame, described)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(scoring, "_DENSE_KEYS", dense)
+        paired = scoring._paired(frame, described)
     pd.testing.assert_frame_equal(paired[list(expected.columns)], expected, check_dtype=False)
     assert set(paired.columns) == set(expected.columns)
