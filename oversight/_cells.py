@@ -143,6 +143,20 @@ def filled(column: pd.Series) -> np.ndarray:
     return pc.fill_null(pc.greater(pc.binary_length(values), 0), False).to_numpy(zero_copy_only=False)
 
 
+def key_codes(*columns: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's combination of values of ``columns`` as a whole number, numbered from 0 in the order the
+    combinations first appear, and the first row of each (as ``drop_duplicates`` keeps it): a key for pairing rows
+    without building a MultiIndex of text."""
+    code = np.zeros(len(columns[0]) if columns else 0, dtype=np.int64)
+    for column in columns:
+        part, distinct = pd.factorize(column, use_na_sentinel=False)
+        code = code * len(distinct) + part
+    code, combinations = pd.factorize(code)
+    first = np.empty(len(combinations), dtype=np.intp)
+    first[code[::-1]] = np.arange(len(code) - 1, -1, -1)  # written last to first: the first row of each stays
+    return code, first
+
+
 def by_distinct(column: pd.Series, fn, dtype=object) -> np.ndarray:
     """``fn`` of each row's value (missing ones included) as an array, called once for each distinct value and
     spread to the rows by their factorize codes: a few dozen metric IDs among tens of thousands of rows cost a few

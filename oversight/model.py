@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import catalogue as cat
 from . import rules
-from ._cells import by_distinct
+from ._cells import by_distinct, key_codes
 from ._load import Dataset, digest
 from .banding import BY_DOMAIN, Banding, PooledQuartiles, QuarterCuts, published_cuts
 from .ranking import amr_rank, imr_rank
@@ -133,12 +133,17 @@ def published_summary(dataset: Dataset) -> pd.DataFrame:
     summary_ids = set(cat.SUMMARY_IDS.values())
     summary = m.loc[by_distinct(m["metric_id"], summary_ids.__contains__, bool),
                     keys + ["metric_id", "value", "rank"] + TRUST_COLUMNS[1:4] + ["trust_name"]]
-    wide = summary.drop_duplicates(keys + ["metric_id"]).set_index(keys + ["metric_id"])["value"].unstack()
-    wide = wide.rename(columns={v: k for k, v in cat.SUMMARY_IDS.items()})
-    ranks = summary[summary["metric_id"] == cat.SUMMARY_IDS["segment"]].set_index(keys)["rank"]
-    wide["rank"] = ranks
-    info = summary.drop_duplicates(keys).set_index(keys)[TRUST_COLUMNS[1:4] + ["trust_name"]]
-    from_data = info.join(wide, how="inner")
+    # a row per trust and quarter in the order they first appear, its columns from its first summary row, each
+    # figure from the first row with that figure's ID (integer keys: no MultiIndex of text to build and unstack)
+    code, first = key_codes(summary["quarter"], summary["trust_code"])
+    info = summary.iloc[first]
+    fields = {c: info[c].array for c in TRUST_COLUMNS[1:4] + ["trust_name"]}
+    metric_ids = summary["metric_id"].to_numpy()
+    for name, metric_id in [*cat.SUMMARY_IDS.items(), ("rank", cat.SUMMARY_IDS["segment"])]:
+        rows = np.flatnonzero(metric_ids == metric_id)[::-1]  # written last to first: the first row stays
+        fields[name] = np.full(len(first), np.nan)
+        fields[name][code[rows]] = summary["rank" if name == "rank" else "value"].to_numpy(float)[rows]
+    from_data = pd.DataFrame(fields, index=pd.MultiIndex.from_arrays([info[k].array for k in keys], names=keys))
     league = dataset.league.set_index(keys)
     from_league = league[TRUST_COLUMNS[1:4] + ["trust_name", "average_score", "segment", "deficit", "rank",
                                                "score_lo", "score_hi", "rank_lo", "rank_hi"]].copy()

@@ -173,3 +173,63 @@ def test_score_and_raw_rows_are_paired_as_an_outer_merge_pairs_them(rows, text_d
         paired = scoring._paired(frame, described)
     pd.testing.assert_frame_equal(paired[list(expected.columns)], expected, check_dtype=False)
     assert set(paired.columns) == set(expected.columns)
+
+
+def _summary_as_pandas_gives(dataset: nof.Dataset) -> pd.DataFrame:
+    """The data file's part of published_summary written as plain pandas (unstack the first row of each trust,
+    quarter and summary ID): the reading the integer-keyed code must give."""
+    from oversight import catalogue as cat
+
+    keys = ["quarter", "trust_code"]
+    m = dataset.metrics
+    summary = m[m["metric_id"].isin(cat.SUMMARY_IDS.values())]
+    wide = summary.drop_duplicates(keys + ["metric_id"]).set_index(keys + ["metric_id"])["value"].unstack()
+    wide = wide.rename(columns={v: k for k, v in cat.SUMMARY_IDS.items()})
+    segment_rows = summary[summary["metric_id"] == cat.SUMMARY_IDS["segment"]].drop_duplicates(keys)
+    wide["rank"] = segment_rows.set_index(keys)["rank"]
+    info = summary.drop_duplicates(keys).set_index(keys)[["region", "trust_type", "trust_subtype", "trust_name"]]
+    return info.join(wide, how="inner").reset_index()
+
+
+def _data_part(summary: pd.DataFrame) -> pd.DataFrame:
+    return summary.drop(columns=["score_lo", "score_hi", "rank_lo", "rank_hi"])
+
+
+@pytest.mark.parametrize("files", ["acute", "mhc", "default"])
+def test_the_published_summary_of_nhs_englands_files_is_the_plain_pandas_reading(files, acute_dataset, mhc_dataset,
+                                                                                 default_data):
+    """NHS England's own averages, segments, flags and ranks per trust and quarter, read from their files' OF5xxx
+    rows: the same frame, row order and types as the plain pandas reading, and with the Q4 league table beside the
+    data file, each league-only figure taken from the league table (none is: every trust has its data rows)."""
+    dataset = {"acute": acute_dataset, "mhc": mhc_dataset, "default": default_data}[files]
+    got = nof.model.published_summary(dataset)
+    expected = _summary_as_pandas_gives(dataset)
+    keys = ["quarter", "trust_code"]
+    if len(dataset.league):  # the league table adds its likely ranges; rows come in the keys' order
+        got, expected = got.sort_values(keys, ignore_index=True), expected.sort_values(keys, ignore_index=True)
+        assert got[["score_lo", "rank_hi"]].notna().sum().tolist() == [len(dataset.league)] * 2
+    pd.testing.assert_frame_equal(_data_part(got)[list(expected.columns)], expected, check_dtype=False)
+    assert len(got) == dataset.metrics.groupby(keys).ngroups
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(st.sampled_from(["Q1 2025/26", "Q4 2025/26"]), st.sampled_from(["RX1", "RX2", "AB9"]),
+                          st.sampled_from(["OF5000", "OF5002", "OF5003", "OF5004", "OF5005", "OF5007", "OF1082"]),
+                          st.floats(0, 4) | st.none(), st.integers(1, 9), st.sampled_from(["A", "B"])),
+                min_size=1, max_size=30))
+def test_the_published_summary_takes_each_trusts_first_row_of_each_figure(rows):
+    """Any mix of summary rows (some figures missing, rows of other metrics, a figure given twice, names differing
+    between a trust's rows): each trust and quarter on one row in the order they first appear, its names from its
+    first summary row, each figure from the first row of its ID, as the plain pandas reading takes them."""
+    from oversight._load import LEAGUE_FRAME_COLUMNS, empty_frame
+
+    frame = pd.DataFrame(rows, columns=["quarter", "trust_code", "metric_id", "value", "rank", "trust_name"])
+    frame = frame.assign(region="London", trust_type="Acute trust", trust_subtype="Teaching",
+                         rank=frame["rank"].astype(float))
+    dataset = nof.Dataset(frame, empty_frame(LEAGUE_FRAME_COLUMNS))
+    expected = _summary_as_pandas_gives(dataset)
+    got = nof.model.published_summary(dataset)
+    if expected.empty:
+        assert got.empty
+        return
+    pd.testing.assert_frame_equal(_data_part(got)[list(expected.columns)], expected, check_dtype=False)
