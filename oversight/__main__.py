@@ -6,6 +6,7 @@ Exit codes: 0 success, 2 unusable input or arguments (a short message on stderr,
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import sys
@@ -257,8 +258,6 @@ def main(argv=None) -> int:
     except (_Usage, ValueError) as err:
         return _fail(str(err))
     except BrokenPipeError:  # the reader of stdout stopped early (| head): not an error
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except MemoryError:
@@ -268,5 +267,17 @@ def main(argv=None) -> int:
                      "with the command you ran.")
 
 
+def _exit(status: int) -> None:
+    """End the process with ``status`` once its output is written, without tearing the interpreter down: the
+    garbage collector's last walk over pandas' and numpy's objects and the modules' finalisation take about 0.1 s,
+    longer than this package's own import, for nothing a finished command needs (benchmarks/README.md). Every
+    thread the engine starts has finished by now (its pools are closed where they are used)."""
+    for stream in (sys.stdout, sys.stderr):
+        # the reader may have stopped early (| head: not an error) or the stream be closed
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    _exit(main())

@@ -467,6 +467,28 @@ def test_the_command_line_picks_quick_memory_settings_and_keeps_the_users_own(us
     assert out == (["1", "mimalloc"] if user_set else ["0", "system"])
 
 
+def test_the_command_line_ends_without_teardown_yet_writes_everything_and_a_reader_may_stop_early(tmp_path):
+    """The command line leaves by ``os._exit`` once its output is flushed (no interpreter teardown): a table longer
+    than a pipe holds arrives whole with exit 0, and a reader that stops after a few bytes (``| head``) still gets
+    exit 0 and no traceback or "Exception ignored" on stderr."""
+    path = tmp_path / "synthetic-500-organisations-data.csv"
+    path.write_bytes(syn.to_csv_bytes(syn.synthetic_organisations(n=500, n_metrics=12)))
+    whole = ok("league", path, *FAST)
+    assert len(whole) > 1 << 16 and whole.count("\n") == 501 and whole.endswith("\n")
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # output held until the flush
+    short = subprocess.run([sys.executable, "-m", "oversight", "validate", str(LEAGUE_FILE)], cwd=ROOT, env=buffered,
+                           capture_output=True, text=True, encoding="utf-8", timeout=60)
+    assert short.returncode == 0 and short.stdout == here("validate", LEAGUE_FILE).stdout
+    assert short.stdout.startswith("OK ")
+    reader = subprocess.Popen([sys.executable, "-m", "oversight", "league", str(path), *FAST], cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert reader.stdout.read(100).startswith(HEADER[:50].encode())
+    reader.stdout.close()
+    errors = reader.stderr.read().decode()
+    assert reader.wait(timeout=60) == 0
+    assert "Traceback" not in errors and "Exception ignored" not in errors, errors
+
+
 def test_only_a_warning_about_the_table_itself_prints_beside_it(tmp_path):
     """``league`` prints beside its table the warnings that say the table is not what was asked for (a file read as
     another quarter than --quarter names), marked so where they are made, whatever the column they concern; the
