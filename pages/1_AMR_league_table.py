@@ -51,8 +51,8 @@ with st.expander("NHS England's likely ranges beside ours"):
         "rank_range": "Rank range shown", "ours_rank_range": "Rank range, ours"})
 
 st.header("Likely range of rank")
-if content.mine is not None:
-    r = content.mine
+r = content.row(view.trust)
+if r is not None:
     st.info(ui.md("**{}** ranks {} (likely range: {}), segment {}.", r["trust_name"], r["rank"], r["rank_range"],
                   r["final_segment"]))
 widest = f" The widest range is {content.widest}." if content.widest else ""

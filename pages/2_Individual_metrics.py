@@ -20,7 +20,7 @@ metric_id = st.selectbox("Metric (grouped by domain)", list(names.index), key="m
 ui.state.publish(ui.state.GLOBAL + (ui.state.METRIC,))
 
 content = ui.content.imr(view, result, metric_id)
-rows, raw, units, mine = content.rows, content.raw, content.units, content.mine
+rows, raw, units, mine = content.rows, content.raw, content.units, content.row(view.trust)
 info = catalogue.metric(metric_id)
 direction = {True: "higher is better", False: "lower is better", None: "scored by NHS England"}[info.higher_is_better]
 st.markdown(ui.md("**{}** · units: {} · {} · score {} · reporting period: {}", rows["metric_name"].iloc[0], units,

@@ -259,3 +259,46 @@ def test_page_content_is_cached_by_the_views_filters_and_never_shared_with_anoth
     assert s["west_regions"] == ["North West"] and 0 < s["west"] < 61
     assert s["shared"] and not s["other_shared"]
     assert s["profile_trust"] == ["RWX", "RXG"]
+
+
+def test_league_and_metric_content_is_worked_out_once_whichever_trust_is_highlighted():
+    """The AMR and IMR pages' content does not depend on the highlighted trust, so it is cached without it: choosing
+    another trust to highlight works nothing out again, and each page still finds the highlighted trust's own row
+    (none when no trust, or one not in the view, is highlighted)."""
+    def script():
+        import dataclasses
+
+        import streamlit as st
+
+        import oversight as nof
+        import ui.content as content
+        import ui.data as data
+        from oversight import insights
+        from ui.state import View
+
+        dataset = data.default_dataset()
+        view = View(data.DEFAULT_KEY, dataset, data.DEFAULT_LABEL, "Q4 2025/26", nof.catalogue.MHC, False, None)
+        result = data.assess(view.key, view.method, dataset)
+        calls = st.session_state.setdefault("calls", {"league": 0, "imr": 0})
+        league, metric_table = data.league, insights.metric_table
+
+        def counted(name, fn):
+            def call(*args, **kwargs):
+                calls[name] += 1
+                return fn(*args, **kwargs)
+            return call
+
+        data.league, insights.metric_table = counted("league", league), counted("imr", metric_table)
+        rows = {}
+        for trust in (None, "RWX", "RXG", "RX1"):  # RX1 is an acute trust: not in this view
+            shown = dataclasses.replace(view, trust=trust)
+            rows[trust] = (content.league(shown, result).row(trust), content.imr(shown, result, "OF1016").row(trust))
+        data.league, insights.metric_table = league, metric_table
+        st.session_state.update(calls=dict(calls), codes={str(t): [None if r is None else r["trust_code"] for r in pair]
+                                                          for t, pair in rows.items()})
+
+    at = AppTest.from_function(script, default_timeout=300).run()
+    assert not at.exception, at.exception
+    assert at.session_state["calls"] == {"league": 1, "imr": 1}
+    assert at.session_state["codes"] == {"None": [None, None], "RWX": ["RWX", "RWX"], "RXG": ["RXG", "RXG"],
+                                         "RX1": [None, None]}

@@ -209,8 +209,8 @@ class Metric:
     """The individual metric page for one metric: ``rows`` (every trust's value, score, rank and RAG with the peer
     median and quartiles), the columns of it that the chart plots (``plotted``), that its table alternative shows
     (``charted``) and that the table of every trust shows (``listed``), whether it has ``raw`` values, its ``units``,
-    ``dates`` (reporting periods), ``ranked`` (trusts of this type scored on it), ``mine`` (the highlighted trust's row,
-    or None) and ``sources`` (where the scores come from)."""
+    ``dates`` (reporting periods), ``ranked`` (trusts of this type scored on it) and ``sources`` (where the scores
+    come from). :meth:`row` gives the highlighted trust's row."""
 
     rows: pd.DataFrame
     plotted: pd.DataFrame
@@ -220,16 +220,28 @@ class Metric:
     units: str
     dates: str
     ranked: int
-    mine: pd.Series | None
     sources: str
+
+    def row(self, trust: str | None) -> pd.Series | None:
+        return _row_of(self.rows, trust)
+
+
+def _row_of(table: pd.DataFrame, trust: str | None) -> pd.Series | None:
+    """The row of ``trust`` in ``table`` (the highlighted trust's), or None when it is not there."""
+    rows = table[table["trust_code"] == trust] if trust else table.iloc[:0]
+    return rows.iloc[0] if len(rows) else None
+
+
+def imr(view: View, result: nof.Assessment, metric_id: str) -> Metric:
+    """The individual metric page's content, the same whichever trust is highlighted (so cached without it)."""
+    return _imr(view.unhighlighted, result, metric_id)
 
 
 @data.cached(shared_entries=256)  # a metric and a quarter each
-def imr(view: View, result: nof.Assessment, metric_id: str) -> Metric:
+def _imr(view: View, result: nof.Assessment, metric_id: str) -> Metric:
     rows = view.table(insights.metric_table(result, view.quarter, view.trust_type, metric_id))
     raw = bool(rows["value"].notna().any())
     scores = result.scores
-    mine = rows[rows["trust_code"] == view.trust]
     return Metric(
         rows=rows, plotted=rows[["trust_code", "trust_name", "imr_rank", "value", "score", "rag"]],
         charted=rows[["imr_rank", "trust_name", "value", "units", "reporting_date", "score", "rag", "peer_median"]],
@@ -239,7 +251,6 @@ def imr(view: View, result: nof.Assessment, metric_id: str) -> Metric:
         dates=", ".join(sorted(d for d in rows["reporting_date"].unique() if d)) or "not given",
         ranked=int(((scores["quarter"] == view.quarter) & (scores["trust_type"] == view.trust_type)
                     & (scores["metric_id"] == metric_id)).sum()),
-        mine=mine.iloc[0] if len(mine) else None,
         sources="; ".join(sorted(rows["score_source"].str.replace(r" \(N = \d+\)", "", regex=True).unique())))
 
 
@@ -419,8 +430,8 @@ def method(view: View, result: nof.Assessment) -> Method:
 class League:
     """The AMR league table page: ``table`` (the view's trusts with likely ranges and what moving up would take),
     the columns the page lists (``listed``), the ranges side by side (``both``) and charts (``charted``), how many
-    ranges are NHS England's own (``theirs``), the widest rank range in words (``widest``, "" when none) and the
-    highlighted trust's row (``mine``, or None)."""
+    ranges are NHS England's own (``theirs``) and the widest rank range in words (``widest``, "" when none).
+    :meth:`row` gives the highlighted trust's row."""
 
     table: pd.DataFrame
     listed: pd.DataFrame
@@ -428,7 +439,9 @@ class League:
     charted: pd.DataFrame
     theirs: int
     widest: str
-    mine: pd.Series | None
+
+    def row(self, trust: str | None) -> pd.Series | None:
+        return _row_of(self.table, trust)
 
 
 LEAGUE_COLUMNS = ["rank", "trust_name", "final_segment", "average_score_2dp", "deficit", "score_range", "rank_range",
@@ -438,13 +451,17 @@ BOTH_RANGES_COLUMNS = ["rank", "trust_name", "score_range", "ours_score_range", 
 CATERPILLAR_COLUMNS = ["rank", "trust_name", "trust_code", "rank_lo", "rank_hi", "final_segment", "average_score_2dp"]
 
 
-@data.cached()
 def league(view: View, result: nof.Assessment) -> League:
+    """The AMR league table page's content, the same whichever trust is highlighted (so cached without it)."""
+    return _league(view.unhighlighted, result)
+
+
+@data.cached()
+def _league(view: View, result: nof.Assessment) -> League:
     table = view.table(data.league(view.key, view.method, view.quarter, result))
     widths = (table["rank_hi"] - table["rank_lo"]).astype(float)
     widest = "" if widths.isna().all() else (f"{table.loc[widths.idxmax(), 'trust_name']}'s, "
                                              f"{table.loc[widths.idxmax(), 'rank_range']}")
-    mine = table[table["trust_code"] == view.trust]
     return League(table=table, listed=table[LEAGUE_COLUMNS], both=table[BOTH_RANGES_COLUMNS],
                   charted=table[CATERPILLAR_COLUMNS], theirs=int((table["range_by"] == "NHS England").sum()),
-                  widest=widest, mine=mine.iloc[0] if len(mine) else None)
+                  widest=widest)
