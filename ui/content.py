@@ -239,9 +239,9 @@ def imr(view: View, result: nof.Assessment, metric_id: str) -> Metric:
 
 @data.cached(shared_entries=256)  # a metric and a quarter each
 def _imr(view: View, result: nof.Assessment, metric_id: str) -> Metric:
-    rows = view.table(insights.metric_table(result, view.quarter, view.trust_type, metric_id))
+    peers = insights.metric_table(result, view.quarter, view.trust_type, metric_id)  # every trust of the type
+    rows = view.table(peers)
     raw = bool(rows["value"].notna().any())
-    scores = result.scores
     return Metric(
         rows=rows, plotted=rows[["trust_code", "trust_name", "imr_rank", "value", "score", "rag"]],
         charted=rows[["imr_rank", "trust_name", "value", "units", "reporting_date", "score", "rag", "peer_median"]],
@@ -249,8 +249,7 @@ def _imr(view: View, result: nof.Assessment, metric_id: str) -> Metric:
                      "peer_lower_quartile", "peer_upper_quartile", "rag"]],
         raw=raw, units=rows["units"].iloc[0] if raw else "score",
         dates=", ".join(sorted(d for d in rows["reporting_date"].unique() if d)) or "not given",
-        ranked=int(((scores["quarter"] == view.quarter) & (scores["trust_type"] == view.trust_type)
-                    & (scores["metric_id"] == metric_id)).sum()),
+        ranked=len(peers),
         sources="; ".join(sorted(rows["score_source"].str.replace(r" \(N = \d+\)", "", regex=True).unique())))
 
 
