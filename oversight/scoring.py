@@ -246,11 +246,13 @@ def _paired(metrics: pd.DataFrame, described: list[str]) -> pd.DataFrame:
     :mod:`oversight.schemas`) and one take of each column, not by merging frames: pandas' merge copies every text
     column of both sides through pyarrow, several times over."""
     ids = metrics["metric_id"]
-    kind = by_distinct(ids, _score_or_raw)
+    code, distinct = pd.factorize(ids, use_na_sentinel=False)  # the catalogue asked once per distinct metric ID
+    kind = np.asarray([_score_or_raw(m) for m in distinct], dtype=object)[code]
     quarter = pd.factorize(metrics["quarter"], sort=True)[0].astype(np.int64)
     trust, trusts = pd.factorize(metrics["trust_code"], sort=True)
-    metric, score_ids = pd.factorize(by_distinct(ids, lambda m: cat.score_id(m) if isinstance(m, str) else m),
-                                     sort=True)
+    each, score_ids = pd.factorize(pd.Series([cat.score_id(m) if isinstance(m, str) else m for m in distinct],
+                                             dtype=object), sort=True)
+    metric = each[code]
     key = (quarter * len(trusts) + trust) * len(score_ids) + metric
     score_rows, raw_rows = np.flatnonzero(kind == "OF1"), np.flatnonzero(kind == "OF0")
     # every key either side has, in order (as the merge's keys are), and each key's place among them: marked in a
