@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 import oversight as nof
 from oversight import banding, ranking, scoring
+from oversight.model import published_summary
 
 # The rules themselves (scores from raw values, finance bands, combined finance, rounding, segments) are tested
 # one case per line in tests/test_rules.py.
@@ -202,7 +203,7 @@ def test_the_published_summary_of_nhs_englands_files_is_the_plain_pandas_reading
     rows: the same frame, row order and types as the plain pandas reading, and with the Q4 league table beside the
     data file, each league-only figure taken from the league table (none is: every trust has its data rows)."""
     dataset = {"acute": acute_dataset, "mhc": mhc_dataset, "default": default_data}[files]
-    got = nof.model.published_summary(dataset)
+    got = published_summary(dataset)
     expected = _summary_as_pandas_gives(dataset)
     keys = ["quarter", "trust_code"]
     if len(dataset.league):  # the league table adds its likely ranges; rows come in the keys' order
@@ -225,10 +226,10 @@ def test_the_published_summary_takes_each_trusts_first_row_of_each_figure(rows):
 
     frame = pd.DataFrame(rows, columns=["quarter", "trust_code", "metric_id", "value", "rank", "trust_name"])
     frame = frame.assign(region="London", trust_type="Acute trust", trust_subtype="Teaching",
-                         rank=frame["rank"].astype(float))
+                         value=frame["value"].astype(float), rank=frame["rank"].astype(float))  # as read
     dataset = nof.Dataset(frame, empty_frame(LEAGUE_FRAME_COLUMNS))
     expected = _summary_as_pandas_gives(dataset)
-    got = nof.model.published_summary(dataset)
+    got = published_summary(dataset)
     if expected.empty:
         assert got.empty
         return
