@@ -93,11 +93,12 @@ def _check_output(cmd: list[str], min_lines: int) -> None:
 
 def compare(floor_cmd: list[str], subject_cmd: list[str], repeat: int, min_lines: int,
             quick_floor_cmd: list[str] | None = None) -> dict:
-    """One warm-up of each, then ``repeat`` timed runs of each, interleaved in ABBA order. ``quick_floor_cmd``, for
-    information, is timed in the same rounds (the floor without the interpreter's teardown, which the command
-    line skips)."""
-    commands = {"floor": floor_cmd, "subject": subject_cmd, **({"quick_floor": quick_floor_cmd} if quick_floor_cmd
-                                                                else {})}
+    """One warm-up of each, then ``repeat`` timed runs of each, interleaved (in order, then in reverse order, ...).
+    ``quick_floor_cmd``, for information, is timed in the same rounds (the floor without the interpreter's
+    teardown, which the command line skips)."""
+    commands = {"floor": floor_cmd, "subject": subject_cmd}
+    if quick_floor_cmd:
+        commands["quick_floor"] = quick_floor_cmd
     _check_output(subject_cmd, min_lines)  # the warm-up of each
     for name in commands.keys() - {"subject"}:
         _run(commands[name])
@@ -145,8 +146,8 @@ def _floor_cmd(paths: list[Path], teardown: bool = True) -> list[str]:
     """The floor: read the files with pandas; without ``teardown``, leave as the command line does (``os._exit``
     once done: no garbage collection of pandas' objects and no finalisation of its modules at exit)."""
     names = [str(p) for p in paths]
-    quit = "" if teardown else "; import os; os._exit(0)"
-    return [sys.executable, "-c", f"import pandas, numpy; [pandas.read_csv(f) for f in {names!r}]{quit}"]
+    leave = "" if teardown else "; import os; os._exit(0)"
+    return [sys.executable, "-c", f"import pandas, numpy; [pandas.read_csv(f) for f in {names!r}]{leave}"]
 
 
 def _league_cmd(paths: list[Path], replicates: int, quarter: str | None = None) -> list[str]:
@@ -169,7 +170,6 @@ def breakdown(paths: list[Path], replicates: int, repeat: int, quarter: str | No
     """Median seconds of each engine step for some files, in this process (imports already paid), as the command
     line runs them: read, keep the quarter, assess without details, likely ranges (only where NHS England's
     published ranges do not cover every row, as the command line does), the league table and its CSV."""
-
     from oversight import league_table
     from oversight.formats import league_layout, to_csv
     from oversight.io import read_files

@@ -126,12 +126,6 @@ def arrow_matches(series: pd.Series, pattern: str, every: bool = True) -> bool:
     return bool((pc.all if every else pc.any)(found).as_py())
 
 
-def _all_tidy(series: pd.Series, pattern: str) -> bool:
-    """Whether every value of a text column held by pyarrow matches ``pattern`` (:data:`_TIDY`), so that
-    normalising it would change nothing: one pass of pyarrow's regex instead of finding the distinct values."""
-    return arrow_matches(series, pattern)
-
-
 def filled(column: pd.Series) -> np.ndarray:
     """Whether each cell of a text column holds something (neither missing nor empty); read from the lengths of
     pyarrow's text where it holds the column, without comparing any text."""
@@ -167,7 +161,7 @@ def by_distinct(column: pd.Series, fn, dtype=object) -> np.ndarray:
 
 def clean_free_text(series: pd.Series) -> pd.Series:
     """Names, descriptions and other free text: invisible characters and extra spaces removed, letters kept."""
-    if _all_tidy(series, _TIDY):
+    if arrow_matches(series, _TIDY):  # every value already tidy: nothing to normalise
         return series
     return map_unique(series, lambda v: normalise_text(v, compatibility=False))[0]
 
@@ -176,7 +170,7 @@ def normalise_column(name: str, frame: pd.DataFrame, column: str, label: str, pr
                      upper: bool = False, file_column: str | None = None) -> pd.Series:
     """One identifier column normalised (:func:`normalise_text`, upper-cased if ``upper``), with one warning that
     counts the cells it changed beyond plain spaces at their ends."""
-    if _all_tidy(frame[column], _TIDY_UPPER if upper else _TIDY):
+    if arrow_matches(frame[column], _TIDY_UPPER if upper else _TIDY):  # every value already tidy
         return frame[column]
     fix = str.upper if upper else (lambda v: v)
     series, mapping = map_unique(frame[column], lambda v: fix(normalise_text(v)))
