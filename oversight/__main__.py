@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import math
 import os
 import sys
@@ -18,9 +19,12 @@ from . import _limits
 # defrag "madvise", as on this project's machines) the bootstrap of 5,000 organisations waited longer on the kernel
 # than it spent on its arithmetic; pyarrow's default allocator (mimalloc) took 0.30 s, 0.24 s of it in the kernel, to
 # read a 35 MB file that the system allocator reads in 0.13 s (benchmarks/README.md). Both are read when numpy and
-# pyarrow are first imported, which is after this line; a value the user set is kept.
+# pyarrow are first imported, which is after this line; a value the user set is kept. numpy's OpenBLAS starts a
+# thread for each further core when it loads, and the thread spins, waiting for work, for about 0.2 s: 0.1 s of CPU
+# taken from the command line's own threads (the bootstrap's) for a library it never calls on a matrix.
 os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 _DEFAULT_DATA = ("With no FILE, the bundled default data: NHS England's real NOF 2025/26 files (acute trusts Q1; "
                  "mental health and community trusts Q1 to Q4 and their Q4 league table), as the app opens on.")
@@ -250,7 +254,10 @@ def _validate(args) -> int:
 def main(argv=None) -> int:
     from .problems import InputError
 
-    args = _parser().parse_args(argv)
+    args = _parser().parse_args(argv)  # the parser's trust types are the catalogue's, which imports pandas
+    if not gc.isenabled():  # held off while Python started and pandas was imported (the end of this file)
+        gc.freeze()
+        gc.enable()
     try:
         return {"league": _league, "imr": _imr, "validate": _validate}[args.command](args)
     except InputError as err:
@@ -280,4 +287,9 @@ def _exit(status: int) -> None:
 
 
 if __name__ == "__main__":
+    # Importing pandas makes some 60,000 objects that the garbage collector tracks, each alive as long as the
+    # process; the collector, run after every 700 new ones, walks them over and over while they are made (about
+    # 0.03 s of the import) and frees nothing. It is held off until pandas is in (main), then everything made so far
+    # is set aside for good (gc.freeze: never walked again) and it collects as usual what the command makes.
+    gc.disable()
     _exit(main())

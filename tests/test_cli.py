@@ -452,19 +452,57 @@ def test_a_quarter_given_for_a_file_without_quarters_must_be_a_quarter(tmp_path)
     assert result.returncode == 2 and "'Q5', is not a quarter" in result.stderr and "--quarter" in result.stderr
 
 
-@pytest.mark.parametrize("user_set", [None, {"NUMPY_MADVISE_HUGEPAGE": "1", "ARROW_DEFAULT_MEMORY_POOL": "mimalloc"}])
+SETTINGS = ("NUMPY_MADVISE_HUGEPAGE", "ARROW_DEFAULT_MEMORY_POOL", "OPENBLAS_NUM_THREADS")
+
+
+@pytest.mark.parametrize("user_set", [None, dict(zip(SETTINGS, ("1", "mimalloc", "2")))])
 def test_the_command_line_picks_quick_memory_settings_and_keeps_the_users_own(user_set):
-    """``python -m oversight`` runs with numpy's huge-page advice off and pyarrow on the system allocator (each cost
-    the command line more time in the kernel than in its work: benchmarks/README.md), set before either is imported,
-    unless the user set them."""
-    env = {k: v for k, v in os.environ.items() if k not in ("NUMPY_MADVISE_HUGEPAGE", "ARROW_DEFAULT_MEMORY_POOL")}
+    """``python -m oversight`` runs with numpy's huge-page advice off, pyarrow on the system allocator (each cost
+    the command line more time in the kernel than in its work: benchmarks/README.md) and OpenBLAS without threads
+    of its own (one spins for 0.2 s after loading), set before either is imported, unless the user set them."""
+    env = {k: v for k, v in os.environ.items() if k not in SETTINGS}
     code = ("import sys, runpy; sys.argv = ['oversight', '--help']\n"
             "try:\n    runpy.run_module('oversight', run_name='__main__')\nexcept SystemExit:\n    pass\n"
-            "import os, pyarrow\n"
-            "print(os.environ['NUMPY_MADVISE_HUGEPAGE'], pyarrow.default_memory_pool().backend_name)")
+            "import os, numpy, pyarrow\n"
+            # OpenBLAS's threads are named as the main thread is (pyarrow's allocator starts one named otherwise)
+            "names = [open(f'/proc/self/task/{t}/comm').read() for t in sorted(os.listdir('/proc/self/task'), "
+            "key=lambda t: t != str(os.getpid()))]\n"
+            "print(os.environ['NUMPY_MADVISE_HUGEPAGE'], pyarrow.default_memory_pool().backend_name, "
+            "os.environ['OPENBLAS_NUM_THREADS'], names.count(names[0]))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                         env={**env, **(user_set or {})}).stdout.split()[-2:]
-    assert out == (["1", "mimalloc"] if user_set else ["0", "system"])
+                         env={**env, **(user_set or {})}).stdout.split()[-4:]
+    if user_set:
+        assert out[:3] == ["1", "mimalloc", "2"]
+    else:  # numpy loaded, and no thread named as the main one: OpenBLAS started none
+        assert out == ["0", "system", "1", "1"]
+
+
+def test_the_command_line_holds_the_collector_off_only_while_it_starts():
+    """Run as ``python -m oversight``, the garbage collector is off while Python starts and pandas is imported, then
+    back on, with what was made so far frozen, for the command itself; ``main`` called as a function with the
+    collector on (a test, a notebook) leaves it as it was."""
+    import gc
+
+    code = ("import gc, os, runpy, sys\n"
+            "seen = []\n"
+            "class Spy:\n"
+            "    def find_spec(self, name, path=None, target=None):\n"
+            "        if name == 'pandas':\n"
+            "            seen.append(gc.isenabled())\n"
+            "sys.meta_path.insert(0, Spy())\n"
+            "leave = os._exit\n"
+            "def spied_exit(status):\n"
+            "    print(seen, gc.isenabled(), gc.get_freeze_count() > 0, flush=True)\n"
+            "    leave(status)\n"
+            "os._exit = spied_exit\n"
+            f"sys.argv = ['oversight', 'validate', {str(LEAGUE_FILE)!r}]\n"
+            "runpy.run_module('oversight', run_name='__main__')\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "[False] True True"  # pandas imported with it off; on, frozen, at the end
+    frozen = gc.get_freeze_count()
+    assert here("validate", LEAGUE_FILE).returncode == 0
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
 
 
 def test_the_command_line_ends_without_teardown_yet_writes_everything_and_a_reader_may_stop_early(tmp_path):
