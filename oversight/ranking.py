@@ -2,18 +2,50 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 
 def min_rank(frame: pd.DataFrame, by: list[str], keys: list[str], ascending: list[bool] | None = None) -> pd.Series:
     """Rank rows within each ``by`` group on ``keys`` (lexicographic); rows equal on every key share the best rank
-    ("1, 2, 2, 4"). Rows with a missing key get no rank. Returns an integer Series aligned with ``frame``."""
+    ("1, 2, 2, 4"): one more than the number of rows of the group that come strictly before. Rows with a missing key
+    or group get no rank. Returns an integer Series aligned with ``frame``.
+
+    Worked out in numpy (one ``lexsort``, then each run of equal rows takes the place of its first row in its
+    group): pandas' sort and two groupbys cost about 8 ms on 200 trusts, most of an assessment's ranking."""
     ascending = ascending or [True] * len(keys)
-    usable = frame.dropna(subset=keys)
-    ordered = usable.sort_values(by + keys, ascending=[True] * len(by) + ascending, kind="stable")
-    position = ordered.groupby(by, sort=False).cumcount() + 1
-    tied_best = position.groupby([ordered[c] for c in by + keys], sort=False, dropna=False).transform("min")
-    return tied_best.reindex(frame.index).astype("Int64")
+    groups = [pd.factorize(frame[c], use_na_sentinel=True)[0] for c in by]
+    values = [_sort_key(frame[k]) * (1 if up else -1) for k, up in zip(keys, ascending)]
+    usable = np.ones(len(frame), dtype=bool)
+    for code in groups:
+        usable &= code >= 0
+    for value in values:
+        usable &= ~np.isnan(value)
+    rows = np.flatnonzero(usable)
+    columns = [g[rows] for g in groups] + [v[rows] for v in values]  # the groups, then the keys, in order
+    order = np.lexsort(columns[::-1]) if columns else np.arange(len(rows))  # lexsort's last key is its first
+    ordered = [c[order] for c in columns]
+    place = np.arange(len(rows))
+    new_group = place == 0  # where a group starts, and below where a run of equal rows starts
+    for c in ordered[: len(groups)]:
+        new_group[1:] |= c[1:] != c[:-1]
+    new_run = new_group.copy()
+    for c in ordered[len(groups) :]:
+        new_run[1:] |= c[1:] != c[:-1]
+    group_start = np.maximum.accumulate(np.where(new_group, place, 0))
+    run_start = np.maximum.accumulate(np.where(new_run, place, 0))
+    rank = np.zeros(len(frame), dtype=np.int64)
+    rank[rows[order]] = run_start - group_start + 1
+    return pd.Series(pd.array(np.where(usable, rank, 0), dtype="Int64"), index=frame.index).mask(~usable)
+
+
+def _sort_key(column: pd.Series) -> np.ndarray:
+    """A column's values as floats that sort as the column does (NaN where missing): numbers as they are, anything
+    else by its place among the column's distinct values."""
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        return column.to_numpy(dtype=float, na_value=np.nan)
+    code = pd.factorize(column, sort=True, use_na_sentinel=True)[0].astype(float)
+    return np.where(code < 0, np.nan, code)
 
 
 def amr_rank(trusts: pd.DataFrame) -> pd.Series:
