@@ -151,6 +151,16 @@ def key_codes(*columns: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return code, first
 
 
+def matching_rows(wanted: list[pd.Series], table: list[pd.Series]) -> np.ndarray:
+    """For each row of the ``wanted`` key columns, the first row of the ``table`` key columns (the same number, in
+    the same order) with the same values, or -1 where there is none: a reindex or ``isin`` by several columns
+    without a MultiIndex of text."""
+    rows = len(table[0])
+    code, first = key_codes(*(pd.concat([t, w], ignore_index=True) for t, w in zip(table, wanted)))
+    at = first[code[rows:]]  # the first row of each key in table, then wanted: in table if it is before ``rows``
+    return np.where(at < rows, at, -1)
+
+
 def by_distinct(column: pd.Series, fn, dtype=object) -> np.ndarray:
     """``fn`` of each row's value (missing ones included) as an array, called once for each distinct value and
     spread to the rows by their factorize codes: a few dozen metric IDs among tens of thousands of rows cost a few

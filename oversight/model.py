@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import catalogue as cat
 from . import rules
-from ._cells import by_distinct, key_codes
+from ._cells import by_distinct, key_codes, matching_rows
 from ._load import Dataset, digest
 from .banding import BY_DOMAIN, Banding, PooledQuartiles, QuarterCuts, published_cuts
 from .ranking import amr_rank, imr_rank
@@ -265,7 +265,7 @@ def assess(dataset: Dataset, method: Method | None = None, reference: Dataset | 
     trusts = average_scores(scores, domain_weights=dict(method.domain_weights))
     trusts["source"] = "computed from metric scores"
     league = dataset.league
-    league_only = league[~pd.MultiIndex.from_frame(league[keys]).isin(pd.MultiIndex.from_frame(scores[keys]))]
+    league_only = league[matching_rows([league[k] for k in keys], [scores[k] for k in keys]) < 0]
     if len(league_only):
         extra = league_only[TRUST_COLUMNS].assign(
             n_metrics=np.nan, average_score=league_only["average_score"],
@@ -278,11 +278,12 @@ def assess(dataset: Dataset, method: Method | None = None, reference: Dataset | 
     for quarter, rows in trusts.groupby("quarter"):
         trusts.loc[rows.index, "unadjusted_segment"] = rules.segment(rows["average_score_2dp"], cuts[quarter])
     # Deficit and Recovery Support Programme flags are read from the data, never derived.
-    flags = published.set_index(keys)[["deficit", "rsp"]].reindex(pd.MultiIndex.from_frame(trusts[keys]))
-    flags = flags.fillna(0).astype(bool)
-    trusts["deficit"] = flags["deficit"].to_numpy()
+    at = matching_rows([trusts[k] for k in keys], [published[k] for k in keys])  # each trust's published row
+    # a trust with none (at -1) reads the 0 put after the published flags: not flagged, as a missing flag is not
+    flags = {f: np.nan_to_num(np.append(published[f].to_numpy(float), 0)[at]) != 0 for f in ("deficit", "rsp")}
+    trusts["deficit"] = flags["deficit"]
     trusts["segment"] = rules.override(trusts["unadjusted_segment"].to_numpy(), trusts["deficit"], method.override)
-    trusts["rsp"] = flags["rsp"].to_numpy()
+    trusts["rsp"] = flags["rsp"]
     trusts["final_segment"] = rules.final_segment(trusts["segment"].to_numpy(), trusts["rsp"])
     trusts["rank"] = amr_rank(trusts)
     trusts = trusts.astype({"unadjusted_segment": int, "segment": int, "final_segment": int, "rank": int,

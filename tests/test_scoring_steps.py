@@ -84,6 +84,23 @@ def test_min_rank_is_the_plain_pandas_reading(rows, grouping, ascending, arrow_t
     pd.testing.assert_series_equal(ranking.min_rank(frame, by, keys, up), _pandas_min_rank(frame, by, keys, up))
 
 
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(st.sampled_from(["Q1", "Q2"]), st.sampled_from(["RAA", "RBB", "rbb", ""])), max_size=12),
+       st.lists(st.tuples(st.sampled_from(["Q1", "Q2", "Q3"]), st.sampled_from(["RAA", "RBB", "RCC"])), max_size=12),
+       st.booleans())
+def test_matching_rows_finds_each_keys_first_row_as_a_lookup_does(table, wanted, arrow_text):
+    """``_cells.matching_rows`` (the flags of each trust, the league-only trusts in ``assess``): for each wanted
+    (quarter, code) the first table row with both values, exactly as written, or -1."""
+    from oversight._cells import matching_rows
+
+    dtype = "str" if arrow_text else object
+    columns = [[pd.Series([row[i] for row in rows], dtype=dtype) for i in range(2)] for rows in (table, wanted)]
+    first = {}
+    for i, key in enumerate(table):
+        first.setdefault(key, i)
+    assert matching_rows(columns[1], columns[0]).tolist() == [first.get(key, -1) for key in wanted]
+
+
 def test_amr_rank_within_each_trust_type():
     frame = pd.DataFrame({"quarter": "Q", "trust_type": ["A", "B", "A", "B"], "segment": [1, 1, 2, 1],
                           "average_score_2dp": [1.5, 1.4, 1.0, 1.6]})
