@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import catalogue as cat
 from . import rules
-from ._cells import by_distinct, filled
+from ._cells import by_distinct, filled, key_codes, matching_rows
 from .rules import round_half_up
 
 SCORE_COLUMNS = [
@@ -109,34 +109,41 @@ def fill_missing_scores(scores: pd.DataFrame, framework: cat.Framework = cat.FRA
 
 def _recombine(scores: pd.DataFrame, framework: cat.Framework, refresh: bool = False) -> pd.DataFrame:
     """Add each combined score (OF1080) wherever its parts are present without it; with ``refresh``, recompute it
-    everywhere."""
-    keys = ["quarter", "trust_code"]
+    everywhere. Each trust and quarter's parts are its first plan and first variance rows, paired by integer keys
+    (:func:`oversight._cells.key_codes`); the rows added come in the order their trusts first appear."""
     out = scores
     for metric in framework.metrics:
         if not isinstance(metric.rule, rules.Combined):
             continue
         plan_id, variance_id = metric.rule.plan, metric.rule.variance
-        parts = out[out["metric_id"].isin([plan_id, variance_id])]
-        wide = parts.drop_duplicates(keys + ["metric_id"]).set_index(keys + ["metric_id"])["score"].unstack()
-        if not {plan_id, variance_id} <= set(wide.columns):
+        ids = out["metric_id"].to_numpy()
+        is_plan, is_variance = ids == plan_id, ids == variance_id
+        if not (is_plan.any() and is_variance.any()):
             continue
-        combined = metric.rule.combine(wide[plan_id], wide[variance_id]).dropna()
-        existing = out[out["metric_id"] == metric.id]
-        existing_keys = pd.MultiIndex.from_frame(existing[keys])
+        parts = out[is_plan | is_variance]
+        code, first = key_codes(parts["quarter"], parts["trust_code"])  # a number for each trust and quarter
+        score = parts["score"].to_numpy(float)
+        plan, variance = np.full(len(first), np.nan), np.full(len(first), np.nan)
+        for part, is_part in ((plan, is_plan), (variance, is_variance)):
+            rows = np.flatnonzero(is_part[is_plan | is_variance])[::-1]  # written last to first: the first stays
+            part[code[rows]] = score[rows]
+        combined = metric.rule.combine(plan, variance)
+        keys = [parts[k].iloc[first] for k in ("quarter", "trust_code")]  # each trust and quarter with parts
+        existing = out[ids == metric.id]
+        existing_keys = [existing[k] for k in ("quarter", "trust_code")]
         out = out.copy()
         source = f"combined from {plan_id} and {variance_id}"
         if refresh:
-            fresh = combined.reindex(existing_keys).to_numpy()
+            fresh = np.append(combined, np.nan)[matching_rows(existing_keys, keys)]  # NaN where a trust has no parts
             known = ~np.isnan(fresh)
             out.loc[existing.index[known], "score"] = fresh[known]
             out.loc[existing.index[known], "score_source"] = source
-        missing = combined.index.difference(existing_keys)
-        if len(missing):
-            new = parts.drop_duplicates(keys).set_index(keys).loc[missing].reset_index()
-            new = new.assign(metric_id=metric.id, metric_name=metric.short, units="score", value=np.nan,
-                             peer_median=np.nan, peer_lower_quartile=np.nan, peer_upper_quartile=np.nan,
-                             type_rank=np.nan, score_published=np.nan, score=combined.loc[missing].to_numpy(),
-                             score_source=source, weight=metric.weight, counted=metric.weight > 0)
+        missing = ~np.isnan(combined) & (matching_rows(keys, existing_keys) < 0)
+        if missing.any():
+            new = parts.iloc[first[missing]].assign(
+                metric_id=metric.id, metric_name=metric.short, units="score", value=np.nan, peer_median=np.nan,
+                peer_lower_quartile=np.nan, peer_upper_quartile=np.nan, type_rank=np.nan, score_published=np.nan,
+                score=combined[missing], score_source=source, weight=metric.weight, counted=metric.weight > 0)
             out = pd.concat([out, new[out.columns]], ignore_index=True)
     return out
 

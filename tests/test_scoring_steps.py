@@ -283,3 +283,20 @@ def test_the_published_summary_takes_each_trusts_first_row_of_each_figure(rows):
         assert got.empty
         return
     pd.testing.assert_frame_equal(_data_part(got)[list(expected.columns)], expected, check_dtype=False)
+
+
+def test_a_combined_finance_score_left_out_is_made_again_from_its_parts_as_nhs_england_made_it(default_data):
+    """With every OF1080 row (the combined finance score) taken out of NHS England's real files, the engine makes
+    each trust's again from its OF1079 (plan) and OF1081 (variance) scores: all 378 trust-quarters, each equal to
+    the score NHS England published, and labelled as combined."""
+    metrics = default_data.metrics
+    published = scoring.metric_scores(metrics)
+    remade = scoring.metric_scores(metrics[metrics["metric_id"] != "OF1080"])
+    keys = ["quarter", "trust_code"]
+    theirs = published[published["metric_id"] == "OF1080"].set_index(keys)["score_published"]
+    ours = remade[remade["metric_id"] == "OF1080"].set_index(keys)
+    assert len(ours) == len(theirs) == 378 and ours.index.sort_values().equals(theirs.index.sort_values())
+    assert (ours["score"] == theirs.reindex(ours.index)).all()
+    assert set(ours["score_source"]) == {"combined from OF1079 and OF1081"}
+    pd.testing.assert_frame_equal(remade[remade["metric_id"] != "OF1080"].reset_index(drop=True),
+                                  published[published["metric_id"] != "OF1080"].reset_index(drop=True))
