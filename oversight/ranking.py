@@ -12,7 +12,7 @@ def min_rank(frame: pd.DataFrame, by: list[str], keys: list[str], ascending: lis
     or group get no rank. Returns an integer Series aligned with ``frame``.
 
     Worked out in numpy (one ``lexsort``, then each run of equal rows takes the place of its first row in its
-    group): pandas' sort and two groupbys cost about 8 ms on 200 trusts, most of an assessment's ranking."""
+    group): pandas' sort and two groupbys took about 5 ms for the 378 trust-quarters of the default data."""
     ascending = ascending or [True] * len(keys)
     groups = [pd.factorize(frame[c], use_na_sentinel=True)[0] for c in by]
     values = [_sort_key(frame[k]) * (1 if up else -1) for k, up in zip(keys, ascending)]
@@ -26,7 +26,7 @@ def min_rank(frame: pd.DataFrame, by: list[str], keys: list[str], ascending: lis
     order = np.lexsort(columns[::-1]) if columns else np.arange(len(rows))  # lexsort's last key is its first
     ordered = [c[order] for c in columns]
     place = np.arange(len(rows))
-    new_group = place == 0  # where a group starts, and below where a run of equal rows starts
+    new_group = place == 0  # where each group starts in the sorted rows; new_run, where each run of equal rows does
     for c in ordered[: len(groups)]:
         new_group[1:] |= c[1:] != c[:-1]
     new_run = new_group.copy()
@@ -36,7 +36,7 @@ def min_rank(frame: pd.DataFrame, by: list[str], keys: list[str], ascending: lis
     run_start = np.maximum.accumulate(np.where(new_run, place, 0))
     rank = np.zeros(len(frame), dtype=np.int64)
     rank[rows[order]] = run_start - group_start + 1
-    return pd.Series(pd.array(np.where(usable, rank, 0), dtype="Int64"), index=frame.index).mask(~usable)
+    return pd.Series(pd.arrays.IntegerArray(rank, ~usable), index=frame.index)
 
 
 def _sort_key(column: pd.Series) -> np.ndarray:

@@ -120,12 +120,13 @@ def _recombine(scores: pd.DataFrame, framework: cat.Framework, refresh: bool = F
         is_plan, is_variance = ids == plan_id, ids == variance_id
         if not (is_plan.any() and is_variance.any()):
             continue
-        parts = out[is_plan | is_variance]
+        either = is_plan | is_variance
+        parts = out[either]
         code, first = key_codes(parts["quarter"], parts["trust_code"])  # a number for each trust and quarter
         score = parts["score"].to_numpy(float)
         plan, variance = np.full(len(first), np.nan), np.full(len(first), np.nan)
         for part, is_part in ((plan, is_plan), (variance, is_variance)):
-            rows = np.flatnonzero(is_part[is_plan | is_variance])[::-1]  # written last to first: the first stays
+            rows = np.flatnonzero(is_part[either])[::-1]  # written last to first: the first stays
             part[code[rows]] = score[rows]
         combined = metric.rule.combine(plan, variance)
         keys = [parts[k].iloc[first] for k in ("quarter", "trust_code")]  # each trust and quarter with parts
