@@ -8,14 +8,14 @@ import pandas as pd
 
 def min_rank(frame: pd.DataFrame, by: list[str], keys: list[str], ascending: list[bool] | None = None) -> pd.Series:
     """Rank rows within each ``by`` group on ``keys`` (lexicographic); rows equal on every key share the best rank
-    ("1, 2, 2, 4"): one more than the number of rows of the group that come strictly before. Rows with a missing key
-    or group get no rank. Returns an integer Series aligned with ``frame``.
+    ("1, 2, 2, 4"): one more than the number of rows of the group that come strictly before. The keys are numbers;
+    rows with a missing key or group get no rank. Returns an integer Series aligned with ``frame``.
 
     Worked out in numpy (one ``lexsort``, then each run of equal rows takes the place of its first row in its
     group): pandas' sort and two groupbys took about 5 ms for the 378 trust-quarters of the default data."""
     ascending = ascending or [True] * len(keys)
     groups = [pd.factorize(frame[c], use_na_sentinel=True)[0] for c in by]
-    values = [_sort_key(frame[k]) * (1 if up else -1) for k, up in zip(keys, ascending)]
+    values = [frame[k].to_numpy(dtype=float, na_value=np.nan) * (1 if up else -1) for k, up in zip(keys, ascending)]
     usable = np.ones(len(frame), dtype=bool)
     for code in groups:
         usable &= code >= 0
@@ -37,15 +37,6 @@ def min_rank(frame: pd.DataFrame, by: list[str], keys: list[str], ascending: lis
     rank = np.zeros(len(frame), dtype=np.int64)
     rank[rows[order]] = run_start - group_start + 1
     return pd.Series(pd.arrays.IntegerArray(rank, ~usable), index=frame.index)
-
-
-def _sort_key(column: pd.Series) -> np.ndarray:
-    """A column's values as floats that sort as the column does (NaN where missing): numbers as they are, anything
-    else by its place among the column's distinct values."""
-    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
-        return column.to_numpy(dtype=float, na_value=np.nan)
-    code = pd.factorize(column, sort=True, use_na_sentinel=True)[0].astype(float)
-    return np.where(code < 0, np.nan, code)
 
 
 def amr_rank(trusts: pd.DataFrame) -> pd.Series:
