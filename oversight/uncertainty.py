@@ -33,7 +33,9 @@ from .scoring import score_weights
 DEFAULT_REPLICATES = 5000
 DEFAULT_SEED = 2025
 LEVEL = 0.95
-_CHUNK_CELLS = 250_000  # draws (and rank counters) held in memory at once: small arrays stay in cache
+# draws held in memory at once: small enough to stay in cache, large enough that two threads seldom wait for each
+# other (at 250,000 the Q1 bootstrap took a fifth longer on two threads)
+_CHUNK_CELLS = 500_000
 _WORKERS = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 4)
 
 
@@ -141,23 +143,27 @@ def _key_table(values, n, deficit, type_idx, cuts, override):
 
 
 def _replicate_ranks(values, w, n, fixed, deficit, type_idx, cuts, override, own_segment, replicates, rng,
-                     draw=None):
+                     draw=None, keep=None):
     """Bootstrap every trust at once, ``replicates`` times.
 
     Returns ``(averages, ranks, worse)``: each trust's resampled average (float64: in float32, 3.225 would round
     down) and rank within its type (int16; int32 beyond 32,767 trusts) in every replicate, arrays (replicates,
     trusts) that are views of arrays held a trust to a row (as the percentiles read them), and how many replicates
-    put it in a worse segment (by score) than ``own_segment``.
+    put it in a worse segment (by score) than ``own_segment``. With ``keep`` (a boolean per trust) the averages
+    are only those of the trusts it marks (the rest are not needed: their score ranges are exact).
 
-    Each trust's scores sit in a row of a table followed by a zero pad; a draw beyond a trust's own ``n`` scores
-    picks the pad, so one flat gather and one sum give every resampled total. With whole-number weights each cell
-    packs the weight and the weighted score into one integer (``weight << shift | weight x score``), so the one sum
-    gives both the weighted total and the total weight. Ranks come from sorting each replicate's keys (type,
-    segment, 2-dp average as one small integer, looked up in :func:`_key_table`): a trust's rank is one more than
-    the number of keys before the first equal to its own (ties share the best rank).
+    Only a trust's own scores are drawn: they lie in one flat run of cells, the trusts with the same number of
+    scores side by side, so one gather picks every draw of a replicate and one sum per group of equal size (a
+    dozen or so) gives every resampled total. With whole-number weights each cell packs the weight and the
+    weighted score into one integer (``weight << shift | weight x score``), so the one sum gives both the weighted
+    total and the total weight. Ranks come from sorting each replicate's keys (type, segment, 2-dp average as one
+    small integer, looked up in :func:`_key_table`): a trust's rank is one more than the number of keys before the
+    first equal to its own (ties share the best rank).
 
-    ``draw(b, trusts, width)`` may replace the random picks (positions into each trust's scores), so a test can
-    give each trust its own scores once and check the replicate's arithmetic against the assessment's.
+    Each draw is 16 bits of the generator's raw 64-bit output, four to an output (:func:`_draws`); a replicate
+    takes ``ceil(cells / 4)`` outputs. ``draw(b, trusts, width)`` may replace the random picks (positions into each
+    trust's scores), so a test can give each trust its own scores once and check the replicate's arithmetic
+    against the assessment's.
     """
     trusts, width = values.shape
     valid = np.arange(width)[None, :] < n[:, None]
@@ -167,20 +173,26 @@ def _replicate_ranks(values, w, n, fixed, deficit, type_idx, cuts, override, own
         shift = int(top * 400 * width).bit_length()
         # int32 when the packed total of a whole row fits (then every partial sum does too)
         dtype = np.int32 if shift + int(top * width).bit_length() <= 31 else np.int64
-        table = np.zeros((trusts, width + 1), dtype=dtype)
-        table[:, :width] = np.where(valid, (whole << shift) + whole * values, 0)
+        packed = [np.where(valid, (whole << shift) + whole * values, 0).astype(dtype)]
     else:
         shift = None
-        dtype = np.float64
-        table = np.zeros((trusts, width + 1))
-        table[:, :width] = np.where(valid, values * w, 0)
-        weight_table = np.zeros((trusts, width + 1))
-        weight_table[:, :width] = np.where(valid, w, 0)
-    # Position j of trust t draws floor(u * n_t) (u < 1 in float32, and round-to-nearest keeps u * n_t below n_t),
-    # or, beyond its n_t scores, scale 0 and an offset onto the pad.
-    scale = np.where(valid, n[:, None], 0).astype(np.float32)[None]
-    row_start = (np.arange(trusts) * (width + 1))[:, None]
-    offset = (row_start + np.where(valid, 0, width)).astype(np.int32)[None]
+        packed = [np.where(valid, values * w, 0), np.where(valid, w, 0)]
+    # The cells: trusts grouped by their number of scores (stable, so in their order within a group), each
+    # trust's scores in turn. ``column`` is each trust's place in that order.
+    order = np.argsort(n, kind="stable")
+    sizes = n[order]
+    first_cell = np.cumsum(sizes) - sizes
+    cell_trust, cell_score = np.repeat(order, sizes), np.arange(int(sizes.sum())) - np.repeat(first_cell, sizes)
+    cells = [table[cell_trust, cell_score] for table in packed]
+    n_cell, start_cell = np.repeat(sizes, sizes).astype(np.uint32), np.repeat(first_cell, sizes).astype(np.uint32)
+    column = np.argsort(order, kind="stable")
+    groups = []  # (first cell, last cell, first trust, last trust, scores each) in that order
+    for first in np.flatnonzero(np.r_[True, sizes[1:] != sizes[:-1]] if trusts else []):
+        size = int(sizes[first])
+        last = first + int((sizes[first:] == size).sum())
+        groups.append((int(first_cell[first]), int(first_cell[first]) + (last - first) * size, first, last, size))
+    n_cells = len(cell_trust)
+    per_replicate = -(-n_cells // 4)  # raw outputs a replicate takes
     types = int(type_idx.max()) + 1
     keys, key_start, low, high, kinds = _key_table(values, n, deficit, type_idx, cuts, override)
     # A replicate is in a worse segment than the trust's own when its 2-dp average passes the cut point after the
@@ -189,11 +201,11 @@ def _replicate_ranks(values, w, n, fixed, deficit, type_idx, cuts, override, own
     worse_above = np.where(own_segment <= len(cut), cut[np.clip(own_segment, 1, len(cut)) - 1], np.inf)[None, :]
     type_start = np.bincount(type_idx, minlength=types).cumsum() - np.bincount(type_idx, minlength=types)
     rank_shift = (type_start[type_idx] - 1)[None, :]
-    chunk = max(1, _CHUNK_CELLS // max(trusts * width, 1))
+    chunk = max(1, _CHUNK_CELLS // max(n_cells, 1))
     # held a trust to a row, as the percentiles read them (handed out transposed: a replicate to a row)
-    averages = np.empty((trusts, replicates), dtype=np.float64)
+    kept = np.arange(trusts) if keep is None else np.flatnonzero(keep)
+    averages = np.empty((len(kept), replicates), dtype=np.float64)
     ranks = np.empty((trusts, replicates), dtype=np.int16 if trusts < 2**15 else np.int32)  # what the sort wants
-    cells = table.ravel()
     fixed_value = values[:, 0][None, :]
 
     def block(first: int, last: int, generator) -> np.ndarray:
@@ -201,42 +213,43 @@ def _replicate_ranks(values, w, n, fixed, deficit, type_idx, cuts, override, own
 
         Each step writes into arrays made once for the block (``out=``): a new array per step and chunk would be
         memory handed back to the system and faulted in again each time, which cost as much as the arithmetic."""
-        shape = (min(chunk, last - first), trusts)
-        u, flat, picked = (np.empty((*shape, width), dtype=t) for t in (np.float32, np.int32, cells.dtype))
-        total, part, weight = (np.empty(shape, dtype=cells.dtype) for _ in range(3))
-        avg100, scaled = np.empty(shape), np.empty(shape)
-        rounded, key = np.empty(shape, dtype=np.int64), np.empty(shape, dtype=keys.dtype)
+        rows = min(chunk, last - first)
+        at = np.empty((rows, n_cells), dtype=np.uint32)
+        picked = [np.empty((rows, n_cells), dtype=c.dtype) for c in cells]
+        grouped, total = ([np.empty((rows, trusts), dtype=c.dtype) for c in cells] for _ in range(2))
+        part, weight = (np.empty((rows, trusts), dtype=cells[0].dtype) for _ in range(2))
+        avg100, scaled = np.empty((rows, trusts)), np.empty((rows, trusts))
+        rounded, key = np.empty((rows, trusts), dtype=np.int64), np.empty((rows, trusts), dtype=keys.dtype)
         worse = np.zeros(trusts, dtype=np.int64)
         for start in range(first, last, chunk):
             b = min(chunk, last - start)
-            u_, flat_, picked_, total_, part_, weight_, avg_, scaled_, rounded_, key_ = (
-                x[:b] for x in (u, flat, picked, total, part, weight, avg100, scaled, rounded, key))
+            at_, part_, weight_, avg_, scaled_, rounded_, key_ = (
+                x[:b] for x in (at, part, weight, avg100, scaled, rounded, key))
             if draw is not None:
-                flat_[...] = np.where(valid[None], draw(b, trusts, width), width) + row_start[None]
+                at_[...] = draw(b, trusts, width)[:, cell_trust, cell_score]
             else:
-                # Single-precision uniforms are ample for choosing among a dozen scores (bias below one in a
-                # million), and twice as fast to draw.
-                generator.random(dtype=np.float32, out=u_)
-                np.multiply(u_, scale, out=u_)
-                np.copyto(flat_, u_, casting="unsafe")  # truncated, as astype(int32) does
-                np.add(flat_, offset, out=flat_)
-            # np.take gathers about twice as fast as indexing with an array ("clip": no bounds to check, every
-            # position is in the table)
-            np.take(cells, flat_, out=picked_, mode="clip")
+                _draws(generator, b, per_replicate, n_cell, out=at_)
+            np.add(at_, start_cell, out=at_)
+            for cell, picked_, grouped_, total_ in zip(cells, picked, grouped, total):
+                # np.take gathers about twice as fast as indexing with an array ("clip": no bounds to check,
+                # every position is in the table)
+                np.take(cell, at_, out=picked_[:b], mode="clip")
+                for c0, c1, t0, t1, size in groups:
+                    # einsum sums the short last axis about three times as fast as .sum; whole numbers in the
+                    # table's type add up exactly in any order
+                    np.einsum("ijk->ij", picked_[:b, c0:c1].reshape(b, t1 - t0, size), out=grouped_[:b, t0:t1])
+                np.take(grouped_[:b], column, axis=1, out=total_[:b])  # back in the trusts' order
             if shift is not None:
-                # einsum sums the short last axis about three times as fast as .sum, and whole numbers in the
-                # table's type add up exactly in any order
-                np.einsum("ijk->ij", picked_, out=total_)
+                total_ = total[0][:b]
                 np.bitwise_and(total_, (1 << shift) - 1, out=part_)
                 np.right_shift(total_, shift, out=weight_)
                 np.maximum(weight_, 1, out=weight_)
                 np.divide(part_, weight_, out=avg_)
             else:
-                np.sum(picked_, axis=2, out=total_)
-                np.divide(total_, np.maximum(np.take(weight_table.ravel(), flat_).sum(axis=2), 1e-12), out=avg_)
+                np.divide(total[0][:b], np.maximum(total[1][:b], 1e-12), out=avg_)
             np.copyto(avg_, fixed_value, where=fixed[None, :])
             np.divide(avg_, 100, out=avg_)  # the averages
-            averages[:, start : start + b] = avg_.T
+            averages[:, start : start + b] = (avg_ if keep is None else avg_[:, kept]).T
             rules.hundredths(avg_, out=rounded_, scratch=scaled_)  # average to 2 dp, in hundredths
             worse += (rounded_ > worse_above).sum(axis=0)
             np.clip(rounded_, low, high, out=rounded_)
@@ -249,37 +262,43 @@ def _replicate_ranks(values, w, n, fixed, deficit, type_idx, cuts, override, own
     workers = min(_WORKERS, chunks // 2) if draw is None and type(rng.bit_generator) is np.random.PCG64 else 1
     if workers < 2:
         return averages.T, ranks.T, block(0, replicates, rng)
-    # Threads, each a contiguous block of replicates with a generator jumped to where the one generator's stream
-    # reaches the block (:func:`_jumped`): the same draws, so the same ranges, as one thread drawing them all in
+    # Threads, each a contiguous block of replicates with a generator advanced to where the one generator's stream
+    # reaches the block (:func:`_advanced`): the same draws, so the same ranges, as one thread drawing them all in
     # turn. numpy lets go of the GIL inside each step, so the blocks are worked on at once; each writes only its own
     # rows and the counts add up in any order.
     bounds = [chunk * (chunks * i // workers) for i in range(workers)] + [replicates]
-    per_replicate = trusts * width
-    generators = [_jumped(rng, first * per_replicate) for first in bounds[:-1]]
+    generators = [_advanced(rng, first * per_replicate) for first in bounds[:-1]]
     with ThreadPoolExecutor(workers) as pool:
         counts = list(pool.map(block, bounds[:-1], bounds[1:], generators))
     rng.bit_generator.state = generators[-1].bit_generator.state  # left where one thread would have left it
     return averages.T, ranks.T, np.sum(counts, axis=0)
 
 
-def _jumped(rng: np.random.Generator, skip: int) -> np.random.Generator:
-    """A new generator that draws what the PCG64 generator ``rng`` would draw after ``skip`` single-precision
-    uniforms, without drawing them. numpy makes a float32 from 32 bits, the low then the high half of one 64-bit
-    output (the high half kept for the next draw), so the stream is reached by jumping ``skip // 2`` outputs ahead
-    (PCG64's ``advance``) and, when ``skip`` is odd, drawing one float to throw away."""
-    bits = np.random.PCG64()
-    bits.state = rng.bit_generator.state
-    if bits.state["has_uint32"] and skip:  # the first float comes from the half output held over
-        state = bits.state
-        state["has_uint32"] = 0
-        bits.state = state
-        skip -= 1
-    if skip >= 2:
-        bits.advance(skip // 2)
-    out = np.random.Generator(bits)
-    if skip % 2:
-        out.random(1, dtype=np.float32)
+def _draws(generator: np.random.Generator, replicates: int, per_replicate: int, n_cell: np.ndarray, out: np.ndarray):
+    """Fill ``out`` (replicates x cells, uint32) with a position below ``n_cell`` for every cell: 16 bits ``u`` of
+    the generator's raw output each, four to a 64-bit output and ``per_replicate`` outputs a replicate (the bits
+    left over at a replicate's end are not used), mapped to ``u x n // 65,536``. A position then comes up
+    ``floor(65,536 / n)`` or ``ceil(65,536 / n)`` times in 65,536, so its chance differs from ``1 / n`` by less
+    than ``n / 65,536`` of itself (under 0.04% for a trust's 23 scores), far below the Monte Carlo noise of
+    thousands of replicates; a quarter of the random bits numpy's single-precision uniforms take, and the stream's
+    only cost is the generator's own."""
+    bits = generator.bit_generator.random_raw(replicates * per_replicate)
+    u = bits.view(np.uint16).reshape(replicates, 4 * per_replicate)[:, : out.shape[1]]
+    np.multiply(u, n_cell, out=out)
+    np.right_shift(out, 16, out=out)
     return out
+
+
+def _advanced(rng: np.random.Generator, outputs: int) -> np.random.Generator:
+    """A new generator that draws what the PCG64 generator ``rng`` would draw after ``outputs`` raw 64-bit
+    outputs, without drawing them (PCG64's ``advance``). ``advance`` drops a half output held over for
+    single-precision draws; drawing raw outputs would keep it, so the copy gets it back."""
+    bits = np.random.PCG64()
+    held = rng.bit_generator.state
+    bits.state = held
+    bits.advance(outputs)
+    bits.state = {**bits.state, "has_uint32": held["has_uint32"], "uinteger": held["uinteger"]}
+    return np.random.Generator(bits)
 
 
 def _by_trusts(fn, rows: np.ndarray) -> np.ndarray:
@@ -417,19 +436,20 @@ def likely_ranges(assessment, quarters=None, *, replicates: int = DEFAULT_REPLIC
         type_idx = trusts["trust_type"].map(types).to_numpy()
         cuts = assessment.cuts[quarter]
         own = trusts["unadjusted_segment"].to_numpy()
-        averages, ranks, worse = _replicate_ranks(values, w, n_eff, fixed, trusts["deficit"].to_numpy(bool),
-                                                  type_idx, cuts, assessment.method.override, own, replicates, rng)
         # The exact distribution is a convolution of equally weighted draws; a trust whose scores carry different
         # weights (acute trusts: the infection thirds) takes its score range from the replicates.
         valid = np.arange(w.shape[1])[None, :] < n_eff[:, None]
         equal = np.all(np.where(valid, w == w[:, :1], True), axis=1)
         exact = (score_method == "exact") & equal
+        averages, ranks, worse = _replicate_ranks(values, w, n_eff, fixed, trusts["deficit"].to_numpy(bool),
+                                                  type_idx, cuts, assessment.method.override, own, replicates, rng,
+                                                  keep=~exact)
         lo, hi = np.empty(len(trusts)), np.empty(len(trusts))
-        if not exact.all():  # each trust's percentiles are its own: only those not worked out exactly are needed
+        if not exact.all():  # each trust's percentiles are its own: only those not worked out exactly are kept
             # each trust's replicates in one run of memory (a third quicker than down a column), a block of trusts
-            # to a thread; the rows are a copy, so the percentile may reorder them in place instead of copying again
+            # to a thread; the rows are the bootstrap's own, so the percentile may reorder them in place
             lo[~exact], hi[~exact] = _by_trusts(lambda part: np.percentile(
-                part, [tail, 100 - tail], axis=1, method=percentile_method, overwrite_input=True), averages.T[~exact])
+                part, [tail, 100 - tail], axis=1, method=percentile_method, overwrite_input=True), averages.T)
         if exact.any():
             lo_x, hi_x = _exact_score_bounds(values[exact], n_eff[exact], level)
             lo[exact], hi[exact] = lo_x, hi_x

@@ -14,7 +14,7 @@ from oversight import catalogue as cat
 from oversight import rules, uncertainty
 from oversight.ranking import amr_rank
 from oversight.scoring import score_weights
-from oversight.uncertainty import _jumped, _replicate_ranks, _score_matrix, rank_percentiles
+from oversight.uncertainty import _advanced, _draws, _replicate_ranks, _score_matrix, rank_percentiles
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True)
 
@@ -151,38 +151,60 @@ def test_a_replicate_that_draws_each_score_once_is_the_assessment(default_data, 
 
 @pytest.mark.parametrize("held_over", [0, 1, 2, 3])
 @pytest.mark.parametrize("skip", [0, 1, 2, 3, 21, 4_096, 100_001])
-def test_a_jumped_generator_draws_the_stream_the_generator_would(held_over, skip):
-    """The threads' generators (:func:`_jumped`): after ``skip`` single-precision uniforms, whether ``skip`` is odd or
-    even and whether the generator holds half an output over from earlier draws, the very floats it would draw."""
+def test_an_advanced_generator_draws_the_stream_the_generator_would(held_over, skip):
+    """The threads' generators (:func:`_advanced`): after ``skip`` raw outputs, the very outputs the generator
+    would draw, and a half output held over from earlier single-precision draws still held over afterwards."""
     rng = np.random.default_rng([2025, 7])
     rng.random(held_over, dtype=np.float32)
-    jumped = _jumped(rng, skip)
-    np.testing.assert_array_equal(jumped.random(64, dtype=np.float32), rng.random(skip + 64, dtype=np.float32)[skip:])
+    advanced = _advanced(rng, skip)
+    np.testing.assert_array_equal(advanced.bit_generator.random_raw(64), rng.bit_generator.random_raw(skip + 64)[skip:])
+    np.testing.assert_array_equal(advanced.random(3, dtype=np.float32), rng.random(3, dtype=np.float32))
+
+
+@pytest.mark.parametrize("scores", [1, 2, 5, 7, 23, 100])
+def test_each_draw_picks_every_score_within_its_bound_of_one_in_n(scores):
+    """:func:`_draws` maps 16 random bits to a position below n: over every one of the 65,536 bit patterns each
+    position comes up floor(65,536 / n) or ceil(65,536 / n) times (the bound its docstring quotes), and draws from
+    the generator stay below n and take ``per_replicate`` raw outputs a replicate."""
+    patterns = np.arange(65_536, dtype=np.uint16)
+    at = (patterns.astype(np.uint32) * scores) >> 16
+    counts = np.bincount(at, minlength=scores)
+    assert len(counts) == scores
+    assert set(np.unique(counts)) <= {65_536 // scores, -(-65_536 // scores)}
+    cells, replicates = 3 * scores + 1, 50
+    per_replicate = -(-cells // 4)
+    rng, twin = np.random.default_rng(3), np.random.default_rng(3)
+    out = _draws(rng, replicates, per_replicate, np.full(cells, scores, dtype=np.uint32),
+                 np.empty((replicates, cells), dtype=np.uint32))
+    bits = twin.bit_generator.random_raw(replicates * per_replicate).view(np.uint16).reshape(replicates, -1)
+    np.testing.assert_array_equal(out, (bits[:, :cells].astype(np.uint32) * scores) >> 16)
+    assert out.max() < scores
+    assert rng.bit_generator.state == twin.bit_generator.state
 
 
 @pytest.mark.parametrize("workers", [2, 3, 4])
 @pytest.mark.parametrize("quarter, files", [("Q1 2025/26", "both"), ("Q4 2025/26", "mhc")])
 def test_threads_give_the_replicates_one_thread_gives(monkeypatch, default_data, mhc_dataset, quarter, files,
                                                       workers):
-    """The bootstrap split among threads, each drawing its own block of replicates from a jumped generator, gives
-    every average, rank and count one thread gives, bit for bit, and leaves the generator where one thread leaves
-    it: on NHS England's files, with chunks small enough that blocks start part-way through a replicate's draws
-    (an odd number of cells per replicate) and every trust type's ranks in play."""
+    """The bootstrap split among threads, each drawing its own block of replicates from an advanced generator,
+    gives every average, rank and count one thread gives, bit for bit, and leaves the generator where one thread
+    leaves it: on NHS England's files, with chunks of a few replicates, a number of cells that leaves bits of each
+    replicate's last output unused, and every trust type's ranks in play."""
     data = default_data if files == "both" else mhc_dataset
     result = nof.assess(data.only([quarter]), details=False)
     trusts = result.trusts[result.trusts["quarter"] == quarter].reset_index(drop=True)
     values, w, n = _score_matrix(result.scores[result.scores["quarter"] == quarter], trusts, None)
-    # an odd number of cells per replicate: an odd number of trusts, and a column of padding when the width is even
-    keep = len(trusts) - (1 - len(trusts) % 2)
+    keep = len(trusts)
+    while np.maximum(n[:keep], 1).sum() % 4 == 0:  # cells not a whole number of outputs
+        keep -= 1
     values, w, n, trusts = values[:keep], w[:keep], n[:keep], trusts.iloc[:keep]
-    if values.shape[1] % 2 == 0:
-        values, w = np.pad(values, ((0, 0), (0, 1))), np.pad(w, ((0, 0), (0, 1)))
-    assert values.size % 2 == 1
+    cells = int(np.maximum(n, 1).sum())
+    assert cells % 4 and trusts["trust_type"].nunique() == (2 if files == "both" else 1)
     types = {t: i for i, t in enumerate(sorted(trusts["trust_type"].unique()))}
     args = (values, w, np.maximum(n, 1), n == 0, trusts["deficit"].to_numpy(bool),
             trusts["trust_type"].map(types).to_numpy(), result.cuts[quarter], True,
             trusts["unadjusted_segment"].to_numpy(), 397)
-    monkeypatch.setattr(uncertainty, "_CHUNK_CELLS", values.size * 5)
+    monkeypatch.setattr(uncertainty, "_CHUNK_CELLS", cells * 5)
     outcomes = []
     for threads in (1, workers):
         monkeypatch.setattr(uncertainty, "_WORKERS", threads)
