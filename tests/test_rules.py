@@ -14,7 +14,7 @@ from oversight import catalogue as cat
 from oversight import rules, uncertainty
 from oversight.ranking import amr_rank
 from oversight.scoring import score_weights
-from oversight.uncertainty import _advanced, _draws, _replicate_ranks, _score_matrix, rank_percentiles
+from oversight.uncertainty import _advanced, _draws, _replicate_ranks, _score_matrix, column_percentiles
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True)
 
@@ -217,11 +217,11 @@ def test_threads_give_the_replicates_one_thread_gives(monkeypatch, default_data,
 @pytest.mark.parametrize("workers", [2, 3])
 def test_percentiles_worked_out_a_block_of_trusts_to_a_thread_are_one_calls(monkeypatch, workers):
     """Each trust's percentiles are its own column's, so blocks of columns on threads, put side by side, are the
-    very numbers of one call over all of them: of averages (numpy's percentile) and of ranks."""
+    very numbers of one call over all of them, and numpy's: of averages and of ranks."""
     rng = np.random.default_rng(5)
     averages, ranks = rng.random((2_000, 1_001)) * 3 + 1, rng.integers(1, 200, (2_000, 1_001)).astype(np.int16)
-    for fn, values in [(lambda a: np.percentile(a, [2.5, 97.5], axis=1), averages),
-                       (lambda r: rank_percentiles(r.T, [2.5, 97.5]), ranks)]:
+    for fn, values in [(lambda a: column_percentiles(a.T, [2.5, 97.5]), averages),
+                       (lambda r: column_percentiles(r.T, [2.5, 97.5]), ranks)]:
         monkeypatch.setattr(uncertainty, "_WORKERS", 1)
         one = uncertainty._by_trusts(fn, values.T)
         monkeypatch.setattr(uncertainty, "_WORKERS", workers)
@@ -243,15 +243,23 @@ def test_a_keys_place_is_how_many_keys_of_its_row_are_smaller_counted_or_sorted(
 
 @SETTINGS
 @given(st.integers(1, 60), st.integers(1, 12), st.integers(1, 300), st.integers(0, 2**32 - 1),
-       st.lists(st.floats(0, 100), min_size=1, max_size=4))
-def test_rank_percentiles_from_counts_are_numpys(replicates, trusts, top, seed, q):
-    """The likely range of rank read from each trust's counts of each rank is numpy's percentile, to the bit,
-    whatever the replicates, the percentiles and the ties (and numpy's own under another method)."""
-    ranks = np.random.default_rng(seed).integers(1, top + 1, (replicates, trusts)).astype(np.int32)
+       st.lists(st.floats(0, 100), min_size=1, max_size=4), st.sampled_from(["ranks", "averages", "fine"]))
+def test_column_percentiles_are_numpys(replicates, trusts, top, seed, q, kind):
+    """The likely ranges read from each trust's sorted replicates are numpy's percentile, to the bit, whatever the
+    replicates, the percentiles and the ties: of whole ranks, of averages on a coarse grid (ties, as the
+    bootstrap's averages have) and of averages anywhere (and numpy's own under another method)."""
+    rng = np.random.default_rng(seed)
+    values = {"ranks": lambda: rng.integers(1, top + 1, (replicates, trusts)).astype(np.int32),
+              "averages": lambda: rng.integers(100, 100 + top, (replicates, trusts)) / rng.integers(1, 4, trusts) / 100,
+              "fine": lambda: rng.random((replicates, trusts)) * 3 + 1}[kind]()
     for level in (q, [2.5, 97.5]):
-        np.testing.assert_array_equal(rank_percentiles(ranks, level), np.percentile(ranks, level, axis=0))
-    np.testing.assert_array_equal(rank_percentiles(ranks, q, "nearest"),
-                                  np.percentile(ranks, q, axis=0, method="nearest"))
+        np.testing.assert_array_equal(column_percentiles(values, level), np.percentile(values, level, axis=0))
+    # as the bootstrap hands them over: a trust's replicates in one run of memory, sorted where they lie
+    held = np.ascontiguousarray(values.T, dtype=np.int16 if kind == "ranks" else None)
+    np.testing.assert_array_equal(column_percentiles(held.T, q, overwrite_input=True), np.percentile(values, q, axis=0))
+    np.testing.assert_array_equal(held, np.sort(values.T, axis=1))
+    np.testing.assert_array_equal(column_percentiles(values, q, "nearest"),
+                                  np.percentile(values, q, axis=0, method="nearest"))
 
 
 def test_weights_come_from_the_catalogue_and_the_method(default_data):
