@@ -36,6 +36,8 @@ LEVEL = 0.95
 # draws held in memory at once: small enough to stay in cache, large enough that two threads seldom wait for each
 # other (at 250,000 the Q1 bootstrap took a fifth longer on two threads)
 _CHUNK_CELLS = 500_000
+# the most scores a trust may have for 16-bit draws (each score's chance then within 0.1% of 1/n); more take 32 bits
+_SHORT_DRAWS_UP_TO = 64
 _WORKERS = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 4)
 
 
@@ -160,12 +162,17 @@ def _replicate_ranks(values, w, n, fixed, deficit, type_idx, cuts, override, own
     small integer, looked up in :func:`_key_table`): a trust's rank is one more than the number of keys before the
     first equal to its own (ties share the best rank).
 
-    Each draw is 16 bits of the generator's raw 64-bit output, four to an output (:func:`_draws`); a replicate
-    takes ``ceil(cells / 4)`` outputs. ``draw(b, trusts, width)`` may replace the random picks (positions into each
+    Each draw is 16 bits of the generator's raw 64-bit output, four to an output, or 32 bits when a trust has more
+    than :data:`_SHORT_DRAWS_UP_TO` scores (:func:`_draws`); a replicate takes ``ceil(cells x bits / 64)``
+    outputs. ``draw(b, trusts, width)`` may replace the random picks (positions into each
     trust's scores), so a test can give each trust its own scores once and check the replicate's arithmetic
     against the assessment's.
     """
     trusts, width = values.shape
+    if keep is not None:
+        keep = np.asarray(keep)
+        if keep.dtype != bool or keep.shape != (trusts,):
+            raise ValueError("keep must be a boolean per trust")
     valid = np.arange(width)[None, :] < n[:, None]
     whole = _integer_weights(w, valid)
     if whole is not None:
@@ -184,7 +191,9 @@ def _replicate_ranks(values, w, n, fixed, deficit, type_idx, cuts, override, own
     first_cell = np.cumsum(sizes) - sizes
     cell_trust, cell_score = np.repeat(order, sizes), np.arange(int(sizes.sum())) - np.repeat(first_cell, sizes)
     cells = [table[cell_trust, cell_score] for table in packed]
-    n_cell, start_cell = np.repeat(sizes, sizes).astype(np.uint32), np.repeat(first_cell, sizes).astype(np.uint32)
+    bits = 16 if int(n.max(initial=0)) <= _SHORT_DRAWS_UP_TO else 32
+    positions = np.uint32 if bits == 16 else np.uint64  # wide enough for u x n before the shift
+    n_cell, start_cell = np.repeat(sizes, sizes).astype(positions), np.repeat(first_cell, sizes).astype(positions)
     column = np.argsort(order, kind="stable")
     groups = []  # (first cell, last cell, first trust, last trust, scores each) in that order
     for first in np.flatnonzero(np.r_[True, sizes[1:] != sizes[:-1]] if trusts else []):
@@ -192,7 +201,7 @@ def _replicate_ranks(values, w, n, fixed, deficit, type_idx, cuts, override, own
         last = first + int((sizes[first:] == size).sum())
         groups.append((int(first_cell[first]), int(first_cell[first]) + (last - first) * size, first, last, size))
     n_cells = len(cell_trust)
-    per_replicate = -(-n_cells // 4)  # raw outputs a replicate takes
+    per_replicate = -(-n_cells * bits // 64)  # raw outputs a replicate takes
     types = int(type_idx.max()) + 1
     keys, key_start, low, high, kinds = _key_table(values, n, deficit, type_idx, cuts, override)
     # A replicate is in a worse segment than the trust's own when its 2-dp average passes the cut point after the
@@ -214,7 +223,7 @@ def _replicate_ranks(values, w, n, fixed, deficit, type_idx, cuts, override, own
         Each step writes into arrays made once for the block (``out=``): a new array per step and chunk would be
         memory handed back to the system and faulted in again each time, which cost as much as the arithmetic."""
         rows = min(chunk, last - first)
-        at = np.empty((rows, n_cells), dtype=np.uint32)
+        at = np.empty((rows, n_cells), dtype=positions)
         picked = [np.empty((rows, n_cells), dtype=c.dtype) for c in cells]
         grouped, total = ([np.empty((rows, trusts), dtype=c.dtype) for c in cells] for _ in range(2))
         part, weight = (np.empty((rows, trusts), dtype=cells[0].dtype) for _ in range(2))
@@ -275,17 +284,20 @@ def _replicate_ranks(values, w, n, fixed, deficit, type_idx, cuts, override, own
 
 
 def _draws(generator: np.random.Generator, replicates: int, per_replicate: int, n_cell: np.ndarray, out: np.ndarray):
-    """Fill ``out`` (replicates x cells, uint32) with a position below ``n_cell`` for every cell: 16 bits ``u`` of
-    the generator's raw output each, four to a 64-bit output and ``per_replicate`` outputs a replicate (the bits
-    left over at a replicate's end are not used), mapped to ``u x n // 65,536``. A position then comes up
-    ``floor(65,536 / n)`` or ``ceil(65,536 / n)`` times in 65,536, so its chance differs from ``1 / n`` by less
-    than ``n / 65,536`` of itself (under 0.04% for a trust's 23 scores), far below the Monte Carlo noise of
-    thousands of replicates, for half the random bits of numpy's single-precision uniform (which takes 32) and no
-    conversion from floating point."""
-    bits = generator.bit_generator.random_raw(replicates * per_replicate)
-    u = bits.view(np.uint16).reshape(replicates, 4 * per_replicate)[:, : out.shape[1]]
+    """Fill ``out`` (replicates x cells, of ``n_cell``'s type) with a position below ``n_cell`` for every cell.
+
+    ``n_cell`` uint32: 16 bits ``u`` of the generator's raw output a cell, four to a 64-bit output; uint64: 32 bits,
+    two to an output. A replicate takes ``per_replicate`` outputs (the bits left over at its end are not used), read
+    as little-endian words whatever the machine, and ``u`` becomes ``u x n >> bits``. A position then comes up
+    ``floor(2**bits / n)`` or ``ceil(2**bits / n)`` times in ``2**bits``, so its chance differs from ``1 / n`` by
+    less than ``n / 2**bits`` of itself: with 16 bits, under 0.04% for a trust's 23 scores and 0.1% for
+    :data:`_SHORT_DRAWS_UP_TO`, far below the Monte Carlo noise of thousands of replicates, for half the random bits
+    of numpy's single-precision uniform (which takes 32) and no conversion from floating point."""
+    bits = 16 if n_cell.dtype == np.uint32 else 32
+    raw = generator.bit_generator.random_raw(replicates * per_replicate).astype("<u8", copy=False)
+    u = raw.view(f"<u{bits // 8}").reshape(replicates, 64 // bits * per_replicate)[:, : out.shape[1]]
     np.multiply(u, n_cell, out=out)
-    np.right_shift(out, 16, out=out)
+    np.right_shift(out, bits, out=out)
     return out
 
 
@@ -349,11 +361,14 @@ def column_percentiles(values: np.ndarray, q, method: str = "linear", overwrite_
     by radix; averages as they are, which numpy sorts with SIMD instructions where the processor has them: both
     several times quicker than partitioning every column as ``np.percentile`` does) and the order statistics the
     percentiles lie between are interpolated as numpy does (``numpy.lib._function_base_impl._lerp``): the same
-    numbers, which a test holds to numpy's. Otherwise numpy's own percentile. With ``overwrite_input`` each column
-    may be sorted where it lies (no copy) when it is one run of memory in its own dtype."""
+    numbers, which a test holds to numpy's, NaN for a column with a NaN included. Otherwise (another method, other
+    dtypes, a q out of 0 to 100) numpy's own percentile. With ``overwrite_input`` each column may be sorted where it
+    lies (no copy) when it is one run of memory in its own dtype."""
     n, cols = values.shape
-    if method != "linear" or n == 0:
-        return np.percentile(values, q, axis=0, method=method)
+    qs = np.asarray(q, dtype=float)
+    if (method != "linear" or n == 0 or values.dtype.kind not in "iuf" or qs.ndim > 1
+            or not ((qs >= 0) & (qs <= 100)).all()):
+        return np.percentile(values, q, axis=0, method=method)  # and numpy's message for a q out of range
     small = values.dtype.kind in "iu" and int(values.max(initial=0)) < 2**15 and values.min(initial=0) >= -(2**15)
     ordered = values.T.astype(np.int16, copy=False) if small else values.T  # row c: column c's values
     kind = "stable" if small else None
@@ -361,7 +376,7 @@ def column_percentiles(values: np.ndarray, q, method: str = "linear", overwrite_
         ordered.sort(axis=1, kind=kind)  # a copy of our own, or the caller's to overwrite
     else:
         ordered = np.sort(ordered, axis=1, kind=kind)
-    virtual = (n - 1) * (np.asarray(q, dtype=float) / 100)  # numpy's 'linear' index into the sorted replicates
+    virtual = (n - 1) * (np.atleast_1d(qs) / 100)  # numpy's 'linear' index into the sorted replicates
     previous = np.minimum(np.floor(virtual), n - 1).astype(np.intp)
     following = np.minimum(previous + 1, n - 1)
     gamma = (virtual - np.where(virtual >= n - 1, -1, previous))[:, None]  # as numpy (the bounds are equal there)
@@ -370,7 +385,9 @@ def column_percentiles(values: np.ndarray, q, method: str = "linear", overwrite_
     diff = b - a
     out = a + diff * gamma
     np.subtract(b, diff * (1 - gamma), out=out, where=gamma >= 0.5)
-    return out
+    if values.dtype.kind == "f":  # a column with a NaN (sorted last) has NaN percentiles, as numpy gives
+        out[:, np.isnan(ordered[:, -1])] = np.nan
+    return out if qs.ndim else out[0]
 
 
 def mean_range(scores, weights=None, *, level: float = LEVEL, replicates: int = DEFAULT_REPLICATES,

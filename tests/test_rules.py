@@ -272,6 +272,37 @@ def test_column_percentiles_are_numpys(replicates, trusts, top, seed, q, kind):
                                   np.percentile(values, q, axis=0, method="nearest"))
 
 
+def test_column_percentiles_take_numpys_part_at_the_edges():
+    """As ``np.percentile``: a column with a NaN gives NaN at every percentile (sorting puts NaN last, so only the
+    top ones would), a single q gives one row, and a q outside 0 to 100 is refused with numpy's message."""
+    values = np.random.default_rng(1).random((11, 3))
+    values[2, 1] = np.nan
+    for q in ([2.5, 97.5], 50, [0, 100]):
+        np.testing.assert_array_equal(column_percentiles(values, q), np.percentile(values, q, axis=0))
+    assert column_percentiles(values, 50).shape == (3,)
+    with pytest.raises(ValueError, match="Percentiles must be in the range"):
+        column_percentiles(values, [101])
+
+
+def test_draws_take_32_bits_when_a_trust_has_more_scores_than_16_bits_serve():
+    """Above :data:`uncertainty._SHORT_DRAWS_UP_TO` scores a draw takes 32 bits (16 bits could never reach a
+    position past 65,535 and would weigh positions unevenly well before): every position stays reachable, one
+    replicate of a trust with 70,000 scores lands about evenly across them, and the resampled average of scores
+    whose last 4,464 are 4s (the rest 1s) is near the weighted mean."""
+    n, cells = 100_000, 4_001
+    rng, twin = np.random.default_rng(9), np.random.default_rng(9)
+    out = _draws(rng, 1, -(-cells * 32 // 64), np.full(cells, n, dtype=np.uint64), np.empty((1, cells), np.uint64))
+    assert out.max() < n and out.max() > 65_536
+    assert abs(out.mean() - n / 2) < 0.05 * n
+    twin.bit_generator.advance(-(-cells * 32 // 64))
+    assert rng.bit_generator.state == twin.bit_generator.state
+    scores = np.r_[np.full(65_536, 1.0), np.full(4_464, 4.0)]
+    weights = np.where(np.arange(len(scores)) % 2, 1.0, 2.0)
+    lo, hi = uncertainty.mean_range(scores, weights, replicates=100)
+    mean = (scores * weights).sum() / weights.sum()
+    assert lo <= round(mean, 2) <= hi and hi - lo <= 0.03
+
+
 def test_weights_come_from_the_catalogue_and_the_method(default_data):
     result = nof.assess(default_data.only(["Q1 2025/26"]))
     s = result.scores
