@@ -195,11 +195,11 @@ def _replicate_ranks(values, w, n, fixed, deficit, type_idx, cuts, override, own
     positions = np.uint32 if bits == 16 else np.uint64  # wide enough for u x n before the shift
     n_cell, start_cell = np.repeat(sizes, sizes).astype(positions), np.repeat(first_cell, sizes).astype(positions)
     column = np.argsort(order, kind="stable")
-    groups = []  # (first cell, last cell, first trust, last trust, scores each) in that order
-    for first in np.flatnonzero(np.r_[True, sizes[1:] != sizes[:-1]] if trusts else []):
-        size = int(sizes[first])
-        last = first + int((sizes[first:] == size).sum())
-        groups.append((int(first_cell[first]), int(first_cell[first]) + (last - first) * size, first, last, size))
+    starts = np.flatnonzero(np.r_[True, sizes[1:] != sizes[:-1]]) if trusts else np.array([], dtype=int)
+    ends = np.r_[starts[1:], trusts]
+    # (first cell, last cell, first trust, last trust, scores each) of each group, in that order
+    groups = [(int(first_cell[t0]), int(first_cell[t0] + (t1 - t0) * sizes[t0]), int(t0), int(t1), int(sizes[t0]))
+              for t0, t1 in zip(starts, ends)]
     n_cells = len(cell_trust)
     per_replicate = -(-n_cells * bits // 64)  # raw outputs a replicate takes
     types = int(type_idx.max()) + 1
@@ -470,12 +470,11 @@ def likely_ranges(assessment, quarters=None, *, replicates: int = DEFAULT_REPLIC
         # leave the cores idle part of the time (each waits for the interpreter lock between numpy's steps), and
         # numpy's FFT lets go of the lock, so it fills that time (5 ms of the Q1 league's 75).
         with ThreadPoolExecutor(1) as side:
-            exact_bounds = side.submit(_exact_score_bounds, values[exact], n_eff[exact], level) if exact.any() else None
+            pending = side.submit(_exact_score_bounds, values[exact], n_eff[exact], level) if exact.any() else None
             averages, ranks, worse = _replicate_ranks(values, w, n_eff, fixed, trusts["deficit"].to_numpy(bool),
                                                       type_idx, cuts, assessment.method.override, own, replicates,
                                                       rng, keep=~exact)
-            if exact_bounds is not None:
-                exact_bounds = exact_bounds.result()
+            exact_bounds = pending.result() if pending is not None else None
         lo, hi = np.empty(len(trusts)), np.empty(len(trusts))
         if not exact.all():  # each trust's percentiles are its own: only those not worked out exactly are kept
             # each trust's replicates in one run of memory, a block of trusts to a thread, sorted where they lie
